@@ -76,4 +76,11 @@ d = { 'settings': { 'branch': 'main',
                                     'cutmix_fastai.data.idx_dls': ('data.html#idx_dls', 'cutmix_fastai/data.py'),
                                     'cutmix_fastai.data.idx_files': ('data.html#idx_files', 'cutmix_fastai/data.py'),
                                     'cutmix_fastai.data.load_idx_dataset': ('data.html#load_idx_dataset', 'cutmix_fastai/data.py'),
-                                    'cutmix_fastai.data.read_idx': ('data.html#read_idx', 'cutmix_fastai/data.py')}}}
+                                    'cutmix_fastai.data.read_idx': ('data.html#read_idx', 'cutmix_fastai/data.py')},
+            'cutmix_fastai.demo': { 'cutmix_fastai.demo.demo': ('demo.html#demo', 'cutmix_fastai/demo.py'),
+                                    'cutmix_fastai.demo.train_once': ('demo.html#train_once', 'cutmix_fastai/demo.py')},
+            'cutmix_fastai.vis': { 'cutmix_fastai.vis._title': ('vis.html#_title', 'cutmix_fastai/vis.py'),
+                                   'cutmix_fastai.vis.check_drawn': ('vis.html#check_drawn', 'cutmix_fastai/vis.py'),
+                                   'cutmix_fastai.vis.mix_label': ('vis.html#mix_label', 'cutmix_fastai/vis.py'),
+                                   'cutmix_fastai.vis.region_boxes': ('vis.html#region_boxes', 'cutmix_fastai/vis.py'),
+                                   'cutmix_fastai.vis.show_mixed': ('vis.html#show_mixed', 'cutmix_fastai/vis.py')}}}
