@@ -7,7 +7,7 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/05_all.ipynb #a43e58e6
+# %% ../nbs/05_all.ipynb #18fd2b5e
 from .core import *
 from .callbacks import *
 from .data import *
