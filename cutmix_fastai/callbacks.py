@@ -10,7 +10,7 @@ from fastai.vision.all import *
 from .core import *
 
 # %% auto #0
-__all__ = ['mixed_loss', 'MixCallback', 'CutMix', 'Mixup', 'RICAP', 'tiny_cnn']
+__all__ = ['mixed_loss', 'MixCallback', 'CutMix', 'Mixup', 'RICAP', 'MixChoice', 'tiny_cnn']
 
 # %% ../nbs/02_callbacks.ipynb #5bfd0460
 def mixed_loss(
@@ -36,7 +36,7 @@ def mixed_loss(
     loss = sum(plan.lam[k].view(bs, 1) * l.reshape(bs, -1) for k, l in enumerate(losses))
     return loss.mean() if reduction == 'mean' else loss.sum() if reduction == 'sum' else loss.view(losses[0].shape)
 
-# %% ../nbs/02_callbacks.ipynb #d0cd06aa
+# %% ../nbs/02_callbacks.ipynb #a3c17d95
 class MixCallback(Callback):
     "Base of the mixing callbacks: mixes each training batch by a `MixPlan` and weights the loss by `lam`"
     run_valid = False
@@ -44,8 +44,10 @@ class MixCallback(Callback):
     def __init__(self,
         p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
         per_sample:bool=False, # True: every sample gets its own λ (and box or boundary point)
+        until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
     ):
         self.p = check_param('p', p, 0, 1, low_open=False)
+        self.until = check_param('until', until, 0, 1)
         self.per_sample = per_sample
         self.plan, self.idx, self.lam, self.loss_targets = None, None, None, []
 
@@ -63,34 +65,47 @@ class MixCallback(Callback):
             raise ValueError(f"{type(self).__name__} cuts along spatial dims and needs a batch shaped (bs, C, *spatial), "
                              f"e.g. (64, 3, 224, 224); got shape {tuple(x.shape)}")
 
+    def draw(self,
+        x:Tensor,          # the batch's first input
+        pct_train:float=0, # how far training has got, from 0 to 1
+    )->MixPlan:
+        "The plan for a batch like `x`: unmixed for a batch of one, with probability `1-p`, and from `until` on"
+        bs = x.shape[0]
+        # the draw is on the CPU, so no device sync
+        go = bs > 1 and pct_train < self.until and (self.p == 1 or bool(torch.rand(()) < self.p))
+        self.pct_train_seen = pct_train
+        return self.draw_plan(x) if go else MixPlan.unmixed(bs, self.n_sources(x), x.device)
+
     def mix(self,
-        xb:tuple, # the inputs of a batch
-        yb:tuple, # its targets
-    )->tuple:     # the mixed `xb` and `yb`
+        xb:tuple,          # the inputs of a batch
+        yb:tuple,          # its targets
+        pct_train:float=0, # how far training has got, for `until`
+    )->tuple:              # the mixed `xb` and `yb`
         "Draw a plan for this batch (stored in `plan`, `idx`, `lam`) and return the mixed batch"
         x = xb[0]
         self.check_input(x)
-        bs = x.shape[0]
-        # a batch of one has nothing to mix with; the draw is on the CPU, so no device sync
-        draw = bs > 1 and (self.p == 1 or bool(torch.rand(()) < self.p))
-        plan = self.draw_plan(x) if draw else MixPlan.unmixed(bs, self.n_sources(x), x.device)
+        plan = self.draw(x, pct_train)
         self.plan, self.idx, self.lam, self.loss_targets = plan, plan.idx, plan.lam, []
         if not plan.mixed: return xb, yb
         new_yb = []
         for j, y in enumerate(yb):
             if plan.spatial and plan.applies_to(y): new_yb.append(plan(y))   # masks follow their image
             elif y.is_floating_point(): new_yb.append(plan.mix_targets(y))   # soft targets
-            else: new_yb.append(y); self.loss_targets.append(j)              # class indices: mix the loss
+            else:
+                if plan.applies_to(y) and isinstance(plan, ChoicePlan):
+                    raise ValueError("MixChoice(per_sample=True) can't mix a segmentation mask when it chooses between "
+                                     "pasting (CutMix, RICAP) and blending (Mixup): use per_sample=False")
+                new_yb.append(y); self.loss_targets.append(j)                # class indices: mix the loss
         return tuple(plan(t) if plan.applies_to(t) else t for t in xb), tuple(new_yb)
 
-    def before_batch(self): self.learn.xb, self.learn.yb = self.mix(self.xb, self.yb)
+    def before_batch(self): self.learn.xb, self.learn.yb = self.mix(self.xb, self.yb, self.pct_train)
 
     def after_loss(self):
         if not self.loss_targets: return
         self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets, self.loss_grad)
         self.learn.loss = self.loss_grad.clone()
 
-# %% ../nbs/02_callbacks.ipynb #908eeaa6
+# %% ../nbs/02_callbacks.ipynb #c0e7cfc7
 class CutMix(MixCallback):
     "CutMix (Yun et al., ICCV 2019): paste a box from a partner image; labels weighted by area"
     spatial = True
@@ -99,28 +114,30 @@ class CutMix(MixCallback):
         p:float=1.,            # probability that a batch is mixed
         true_lambda:bool=True, # True: label weights are the exact pixel fractions after clipping; False: the sampled λ
         per_sample:bool=False, # True: every sample gets its own λ and box
+        until:float=1.,        # fraction of training after which mixing stops (0.9: the last 10% trains on clean data)
     ):
-        super().__init__(p, per_sample)
+        super().__init__(p, per_sample, until)
         self.alpha, self.true_lambda = check_param('alpha', alpha), true_lambda
 
     def draw_plan(self, x):
         return cutmix_plan(x.shape[0], x.shape[2:], self.alpha, self.per_sample, self.true_lambda, x.device)
 
-# %% ../nbs/02_callbacks.ipynb #fd3bb046
+# %% ../nbs/02_callbacks.ipynb #e6fc3430
 class Mixup(MixCallback):
     "Mixup (Zhang et al., ICLR 2018): blend whole images, `x = λ·x_i + (1-λ)·x_j`; labels weighted λ and 1-λ"
     def __init__(self,
         alpha:float=0.4,       # λ ~ Beta(alpha, alpha)
         p:float=1.,            # probability that a batch is mixed
         per_sample:bool=False, # True: every sample gets its own λ
+        until:float=1.,        # fraction of training after which mixing stops
     ):
-        super().__init__(p, per_sample)
+        super().__init__(p, per_sample, until)
         self.alpha = check_param('alpha', alpha)
 
     def draw_plan(self, x):
         return mixup_plan(x.shape[0], self.alpha, self.per_sample, x.device, x.dtype)
 
-# %% ../nbs/02_callbacks.ipynb #52707aea
+# %% ../nbs/02_callbacks.ipynb #d4e03bda
 class RICAP(MixCallback):
     "RICAP (Takahashi et al., ACML 2018): four images fill the four regions around a random boundary point"
     spatial = True
@@ -129,14 +146,44 @@ class RICAP(MixCallback):
         p:float=1.,            # probability that a batch is mixed
         true_lambda:bool=True, # True: label weights are the exact region areas in pixels; False: the continuous fractions
         per_sample:bool=False, # True: every sample gets its own boundary point
+        until:float=1.,        # fraction of training after which mixing stops
     ):
-        super().__init__(p, per_sample)
+        super().__init__(p, per_sample, until)
         self.beta, self.true_lambda = check_param('beta', beta), true_lambda
 
     def n_sources(self, x): return 2 ** (x.ndim - 2)
 
     def draw_plan(self, x):
         return ricap_plan(x.shape[0], x.shape[2:], self.beta, self.per_sample, self.true_lambda, x.device)
+
+# %% ../nbs/02_callbacks.ipynb #49cfec43
+class MixChoice(MixCallback):
+    "Pick one of several mixers for each batch, or for each sample"
+    def __init__(self,
+        mixers:list,           # configured mixers, e.g. `[Mixup(0.8), CutMix(1.0)]`; their own `p` and `until` still apply
+        probs:list=None,       # relative probability of each mixer (default: equal)
+        per_sample:bool=False, # True: every sample picks its own mixer
+        p:float=1.,            # probability that a batch is mixed at all
+        until:float=1.,        # fraction of training after which mixing stops
+    ):
+        super().__init__(p, per_sample, until)
+        self.mixers = list(mixers)
+        if not self.mixers or not all(isinstance(m, MixCallback) for m in self.mixers):
+            raise TypeError(f"`mixers` must be a non-empty list of mixers such as CutMix(), Mixup(), RICAP(); got {mixers!r}")
+        probs = [1.] * len(self.mixers) if probs is None else [check_param('probs', q, 0, low_open=False) for q in probs]
+        if len(probs) != len(self.mixers): raise ValueError(f"`probs` has {len(probs)} values for {len(self.mixers)} mixers")
+        if sum(probs) <= 0: raise ValueError("`probs` must not all be 0")
+        self.probs = torch.tensor(probs, dtype=torch.float64) / sum(probs)
+        self.spatial = any(m.spatial for m in self.mixers)
+
+    def n_sources(self, x): return max(m.n_sources(x) for m in self.mixers)
+
+    def draw_plan(self, x):
+        K, pct = self.n_sources(x), self.pct_train_seen
+        if not self.per_sample:
+            return self.mixers[int(torch.multinomial(self.probs, 1))].draw(x, pct).padded(K)
+        choice = torch.multinomial(self.probs, x.shape[0], replacement=True).to(x.device)
+        return ChoicePlan([m.draw(x, pct).padded(K) for m in self.mixers], choice)
 
 # %% ../nbs/02_callbacks.ipynb #8058c192
 def tiny_cnn(n_in:int=1, n_out:int=10)->nn.Module:

@@ -308,7 +308,7 @@ def mixup_plan(
     wl = w.float()
     return BlendPlan(idx, torch.stack([wl, 1 - wl]), w, shifts, uniform=False)
 
-# %% ../nbs/00_core.ipynb #8cb85f90
+# %% ../nbs/00_core.ipynb #78ae32c3
 def _batch_view(v:Tensor, t:Tensor)->Tensor:
     "View a (bs,) tensor so that it broadcasts against `t`"
     return v.view(-1, *[1] * (t.ndim - 1))
@@ -323,8 +323,8 @@ class ChoicePlan(MixPlan):
         super().__init__(pick([p.idx for p in plans]), pick([p.lam for p in plans]), uniform=False)
         self.plans, self.choice = plans, choice
         self.mixed = any(p.mixed for p in plans)
-        self.spatial = all(p.spatial for p in plans)  # a mask can follow its image only if every choice pastes
-        self.size = plans[0].size if self.spatial else None
+        # a mask can follow its image only if every choice pastes or leaves the sample alone
+        self.spatial = any(p.spatial for p in plans) and all(p.spatial or not p.mixed for p in plans)
 
     def applies_to(self, t:Tensor)->bool: return any(p.applies_to(t) for p in self.plans)
 
@@ -336,7 +336,9 @@ class ChoicePlan(MixPlan):
 
     def region_map(self)->Tensor:
         "(bs, *size) LongTensor: the row k of `idx` that each output element comes from"
-        maps = torch.stack([p.region_map() for p in self.plans])
+        maps = [p.region_map() if p.spatial else None for p in self.plans]
+        first = next(m for m in maps if m is not None)
+        maps = torch.stack([torch.zeros_like(first) if m is None else m for m in maps])  # unmixed: all from row 0
         return maps.gather(0, _batch_view(self.choice, maps[0])[None].expand(1, *maps.shape[1:]))[0]
 
 # %% ../nbs/00_core.ipynb #7f72fb77

@@ -12,7 +12,8 @@ import numpy as np
 from fastai.vision.all import *
 
 # %% auto #0
-__all__ = ['FASHION_MNIST', 'FASHION_CLASSES', 'read_idx', 'idx_files', 'load_idx_dataset', 'balanced_subset', 'idx_dls']
+__all__ = ['FASHION_MNIST', 'FASHION_CLASSES', 'SEG_CODES', 'read_idx', 'idx_files', 'load_idx_dataset', 'balanced_subset',
+           'idx_dls', 'threshold_mask', 'idx_seg_dls']
 
 # %% ../nbs/01_data.ipynb #c4764131
 FASHION_MNIST = Path('/usr/share/datasets/fashion-mnist')
@@ -99,4 +100,29 @@ def idx_dls(
                        get_x=_ArrayItem(x, PILImageBW.create), get_y=_ArrayItem(y, lambda c: names[c]),
                        splitter=IndexSplitter(range(len(ti), len(x))),
                        item_tfms=Resize(size) if size else None, batch_tfms=batch_tfms)
+    return dblock.dataloaders(range(len(x)), bs=bs, num_workers=kwargs.pop('num_workers', 0), **kwargs)
+
+# %% ../nbs/01_data.ipynb #6edd8acb
+SEG_CODES = ['background', 'dim', 'bright']
+
+def threshold_mask(img:np.ndarray)->np.ndarray:
+    "Mask of an 8-bit image: 0 where it is 0, 1 where it is dim (1-127), 2 where it is bright (128-255)"
+    return (img > 0).astype(np.uint8) + (img >= 128)
+
+def idx_seg_dls(
+    path:Path=FASHION_MNIST, # folder with the MNIST-style IDX files
+    n_train:int=512,         # class-balanced training subset
+    n_valid:int=128,         # class-balanced validation subset
+    bs:int=32,               # batch size
+    size:int=32,             # resize images and masks to `size` (a U-Net wants a multiple of 32)
+    seed:int=0,              # seed of the subsets
+    **kwargs,                # passed to `DataBlock.dataloaders`
+)->DataLoaders:
+    "Fashion-MNIST images with threshold masks (`SEG_CODES`) as segmentation `DataLoaders`"
+    xt, yt, xv, yv = load_idx_dataset(path)
+    ti, vi = balanced_subset(yt, n_train, seed), balanced_subset(yv, n_valid, seed)
+    x = np.concatenate([xt[ti], xv[vi]])
+    dblock = DataBlock(blocks=(ImageBlock(PILImageBW), MaskBlock(SEG_CODES)),
+                       get_x=_ArrayItem(x, PILImageBW.create), get_y=_ArrayItem(x, lambda a: PILMask.create(threshold_mask(a))),
+                       splitter=IndexSplitter(range(len(ti), len(x))), item_tfms=Resize(size))
     return dblock.dataloaders(range(len(x)), bs=bs, num_workers=kwargs.pop('num_workers', 0), **kwargs)
