@@ -36,7 +36,7 @@ def mixed_loss(
     loss = sum(plan.lam[k].view(bs, 1) * l.reshape(bs, -1) for k, l in enumerate(losses))
     return loss.mean() if reduction == 'mean' else loss.sum() if reduction == 'sum' else loss.view(losses[0].shape)
 
-# %% ../nbs/02_callbacks.ipynb #a3c17d95
+# %% ../nbs/02_callbacks.ipynb #c0eb0227
 class MixCallback(Callback):
     "Base of the mixing callbacks: mixes each training batch by a `MixPlan` and weights the loss by `lam`"
     run_valid = False
@@ -71,8 +71,8 @@ class MixCallback(Callback):
     )->MixPlan:
         "The plan for a batch like `x`: unmixed for a batch of one, with probability `1-p`, and from `until` on"
         bs = x.shape[0]
-        # the draw is on the CPU, so no device sync
-        go = bs > 1 and pct_train < self.until and (self.p == 1 or bool(torch.rand(()) < self.p))
+        # numpy's generator on the host (seeded by `set_seed`): no torch op, no device sync
+        go = bs > 1 and pct_train < self.until and (self.p == 1 or np.random.rand() < self.p)
         self.pct_train_seen = pct_train
         return self.draw_plan(x) if go else MixPlan.unmixed(bs, self.n_sources(x), x.device)
 
@@ -156,7 +156,7 @@ class RICAP(MixCallback):
     def draw_plan(self, x):
         return ricap_plan(x.shape[0], x.shape[2:], self.beta, self.per_sample, self.true_lambda, x.device)
 
-# %% ../nbs/02_callbacks.ipynb #49cfec43
+# %% ../nbs/02_callbacks.ipynb #25675d62
 class MixChoice(MixCallback):
     "Pick one of several mixers for each batch, or for each sample"
     def __init__(self,
@@ -173,7 +173,7 @@ class MixChoice(MixCallback):
         probs = [1.] * len(self.mixers) if probs is None else [check_param('probs', q, 0, low_open=False) for q in probs]
         if len(probs) != len(self.mixers): raise ValueError(f"`probs` has {len(probs)} values for {len(self.mixers)} mixers")
         if sum(probs) <= 0: raise ValueError("`probs` must not all be 0")
-        self.probs = torch.tensor(probs, dtype=torch.float64) / sum(probs)
+        self.probs = np.array(probs, dtype=np.float64) / sum(probs)
         self.spatial = any(m.spatial for m in self.mixers)
 
     def n_sources(self, x): return max(m.n_sources(x) for m in self.mixers)
@@ -181,8 +181,8 @@ class MixChoice(MixCallback):
     def draw_plan(self, x):
         K, pct = self.n_sources(x), self.pct_train_seen
         if not self.per_sample:
-            return self.mixers[int(torch.multinomial(self.probs, 1))].draw(x, pct).padded(K)
-        choice = torch.multinomial(self.probs, x.shape[0], replacement=True).to(x.device)
+            return self.mixers[np.random.choice(len(self.mixers), p=self.probs)].draw(x, pct).padded(K)
+        choice = torch.from_numpy(np.random.choice(len(self.mixers), x.shape[0], p=self.probs)).to(x.device)
         return ChoicePlan([m.draw(x, pct).padded(K) for m in self.mixers], choice)
 
 # %% ../nbs/02_callbacks.ipynb #8058c192
