@@ -23,7 +23,7 @@ from .data import *
 # %% auto #0
 __all__ = ['METHODS', 'LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'CONFIG', 'BenchError', 'find_layout',
            'imagenette_url', 'folder_dls', 'get_dls', 'make_imagenette_like', 'get_arch', 'train_run', 'summarise',
-           'plot_curves', 'run_benchmark', 'main']
+           'plot_curves', 'run_benchmark', 'main', 'show_results']
 
 # %% ../nbs/06_benchmark.ipynb #51c6c6e4
 METHODS = {
@@ -281,7 +281,7 @@ def run_benchmark(
         with open(o/'runs.jsonl', 'a') as f: f.write(json.dumps(_meta(args)) + '\n')
     return df
 
-# %% ../nbs/06_benchmark.ipynb #c4d5b284
+# %% ../nbs/06_benchmark.ipynb #8508a8e2
 @call_parse
 def main(
     dataset:str=None,  # imagenette or imagewoof (downloaded with untar_data)
@@ -306,3 +306,16 @@ def main(
     except BenchError as e:
         print(f"cutmix-bench: error: {e}", file=sys.stderr); sys.exit(2)
     if not rank_distrib(): print((Path(out)/'results.md').read_text())
+    # left to interpreter teardown, gloo sometimes aborts
+    if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+
+# %% ../nbs/06_benchmark.ipynb #57b7ef79
+def show_results(
+    out:str, # a `--out` folder of `cutmix-bench`
+):
+    "Display the results table and the error curves of a benchmark folder, in a notebook"
+    from IPython.display import Markdown, Image, display
+    out = Path(out)
+    if not (out/'results.md').exists(): return print(f"no results in {out} yet")
+    display(Markdown((out/'results.md').read_text()))
+    if (out/'error_curves.png').exists(): display(Image(filename=str(out/'error_curves.png')))
