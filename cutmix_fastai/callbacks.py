@@ -36,7 +36,7 @@ def mixed_loss(
     loss = sum(plan.lam[k].view(bs, 1) * l.reshape(bs, -1) for k, l in enumerate(losses))
     return loss.mean() if reduction == 'mean' else loss.sum() if reduction == 'sum' else loss.view(losses[0].shape)
 
-# %% ../nbs/02_callbacks.ipynb #c0eb0227
+# %% ../nbs/02_callbacks.ipynb #2ec7495b
 class MixCallback(Callback):
     "Base of the mixing callbacks: mixes each training batch by a `MixPlan` and weights the loss by `lam`"
     run_valid = False
@@ -51,7 +51,7 @@ class MixCallback(Callback):
         self.per_sample = per_sample
         self.plan, self.idx, self.lam, self.loss_targets = None, None, None, []
 
-    def draw_plan(self, x:Tensor)->MixPlan:
+    def draw_plan(self, x:Tensor, pct_train:float=0)->MixPlan:
         "Draw the plan for a batch shaped like `x`"
         raise NotImplementedError
 
@@ -73,8 +73,7 @@ class MixCallback(Callback):
         bs = x.shape[0]
         # numpy's generator on the host (seeded by `set_seed`): no torch op, no device sync
         go = bs > 1 and pct_train < self.until and (self.p == 1 or np.random.rand() < self.p)
-        self.pct_train_seen = pct_train
-        return self.draw_plan(x) if go else MixPlan.unmixed(bs, self.n_sources(x), x.device)
+        return self.draw_plan(x, pct_train) if go else MixPlan.unmixed(bs, self.n_sources(x), x.device)
 
     def mix(self,
         xb:tuple,          # the inputs of a batch
@@ -105,7 +104,7 @@ class MixCallback(Callback):
         self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets, self.loss_grad)
         self.learn.loss = self.loss_grad.clone()
 
-# %% ../nbs/02_callbacks.ipynb #c0e7cfc7
+# %% ../nbs/02_callbacks.ipynb #d3cc0bdd
 class CutMix(MixCallback):
     "CutMix (Yun et al., ICCV 2019): paste a box from a partner image; labels weighted by area"
     spatial = True
@@ -119,10 +118,10 @@ class CutMix(MixCallback):
         super().__init__(p, per_sample, until)
         self.alpha, self.true_lambda = check_param('alpha', alpha), true_lambda
 
-    def draw_plan(self, x):
+    def draw_plan(self, x, pct_train=0):
         return cutmix_plan(x.shape[0], x.shape[2:], self.alpha, self.per_sample, self.true_lambda, x.device)
 
-# %% ../nbs/02_callbacks.ipynb #e6fc3430
+# %% ../nbs/02_callbacks.ipynb #c4226941
 class Mixup(MixCallback):
     "Mixup (Zhang et al., ICLR 2018): blend whole images, `x = λ·x_i + (1-λ)·x_j`; labels weighted λ and 1-λ"
     def __init__(self,
@@ -134,10 +133,10 @@ class Mixup(MixCallback):
         super().__init__(p, per_sample, until)
         self.alpha = check_param('alpha', alpha)
 
-    def draw_plan(self, x):
+    def draw_plan(self, x, pct_train=0):
         return mixup_plan(x.shape[0], self.alpha, self.per_sample, x.device, x.dtype)
 
-# %% ../nbs/02_callbacks.ipynb #d4e03bda
+# %% ../nbs/02_callbacks.ipynb #46305114
 class RICAP(MixCallback):
     "RICAP (Takahashi et al., ACML 2018): four images fill the four regions around a random boundary point"
     spatial = True
@@ -153,10 +152,10 @@ class RICAP(MixCallback):
 
     def n_sources(self, x): return 2 ** (x.ndim - 2)
 
-    def draw_plan(self, x):
+    def draw_plan(self, x, pct_train=0):
         return ricap_plan(x.shape[0], x.shape[2:], self.beta, self.per_sample, self.true_lambda, x.device)
 
-# %% ../nbs/02_callbacks.ipynb #25675d62
+# %% ../nbs/02_callbacks.ipynb #7edc31c1
 class MixChoice(MixCallback):
     "Pick one of several mixers for each batch, or for each sample"
     def __init__(self,
@@ -178,8 +177,8 @@ class MixChoice(MixCallback):
 
     def n_sources(self, x): return max(m.n_sources(x) for m in self.mixers)
 
-    def draw_plan(self, x):
-        K, pct = self.n_sources(x), self.pct_train_seen
+    def draw_plan(self, x, pct_train=0):
+        K, pct = self.n_sources(x), pct_train  # the mixers' own `until` see the same progress
         if not self.per_sample:
             return self.mixers[np.random.choice(len(self.mixers), p=self.probs)].draw(x, pct).padded(K)
         choice = torch.from_numpy(np.random.choice(len(self.mixers), x.shape[0], p=self.probs)).to(x.device)

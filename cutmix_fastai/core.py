@@ -135,7 +135,7 @@ class MixPlan:
         lam = self.lam.to(y.dtype).view(*self.lam.shape, *[1] * (y.ndim - 1))
         return (lam * y[self.idx]).sum(0)
 
-# %% ../nbs/00_core.ipynb #8e74dcfe
+# %% ../nbs/00_core.ipynb #845dbcfc
 def _shifted_copy(dst:Tensor, src:Tensor, s:int, sel:tuple):
     "`dst[i][sel] = src[(i + s) % n][sel]` for every sample i: two slice copies, no gather"
     n = src.shape[0]
@@ -160,7 +160,7 @@ class PastePlan(MixPlan):
         idx:Tensor,   # (K, bs) LongTensor of source samples
         lam:Tensor,   # (K, bs) label weights
         size:tuple,   # spatial shape the plan applies to
-        pastes:list=None,  # per batch: [(k, slices)], pasted in order onto a copy of the input
+        pastes:list=None,  # per batch: [(k, slices)], pasted in order onto a copy of the input (or, if `covered`, an empty tensor)
         region:Tensor=None,  # per sample, K > 2: (bs, *size) LongTensor, the source row `k` of every element
         mask:Tensor=None,    # per sample, K = 2: (bs, *size) bool, True where the element comes from source 1
         uniform:bool=True,
@@ -184,7 +184,6 @@ class PastePlan(MixPlan):
         region = torch.zeros(self.idx.shape[1], *self.size, dtype=torch.long, device=self.idx.device)
         for k, box in self.pastes: region[(Ellipsis, *box)] = k
         return region
-        return p
 
     def __call__(self, t:Tensor)->Tensor:
         if self.mask is not None: return _shifted_where(_view_spatial(self.mask, t), t, self.shifts[1])
