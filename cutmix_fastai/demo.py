@@ -15,7 +15,7 @@ from .data import *
 # %% auto #0
 __all__ = ['train_once', 'demo']
 
-# %% ../nbs/04_demo.ipynb #45f9ae46
+# %% ../nbs/04_demo.ipynb #adf0cd98
 def train_once(
     dls:DataLoaders, # the data
     cbs:list,        # mixing callbacks (empty for none)
@@ -31,8 +31,8 @@ def train_once(
     start = time.perf_counter()
     with (learn.no_bar() if quiet else contextlib.nullcontext()), (learn.no_logging() if quiet else contextlib.nullcontext()):
         learn.fit_one_cycle(epochs, lr)
-    secs = (time.perf_counter() - start) / epochs
-    valid_loss, acc = learn.validate()
+        secs = (time.perf_counter() - start) / epochs
+        valid_loss, acc = learn.validate()
     return dict(accuracy=float(acc), error=1 - float(acc), valid_loss=float(valid_loss), secs_per_epoch=secs)
 
 # %% ../nbs/04_demo.ipynb #6cb02c0b
