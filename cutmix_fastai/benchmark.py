@@ -22,7 +22,7 @@ from .data import *
 # %% auto #0
 __all__ = ['METHODS', 'LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'CONFIG', 'BenchError', 'find_layout',
            'imagenette_url', 'folder_dls', 'get_dls', 'make_imagenette_like', 'get_arch', 'train_run', 'summarise',
-           'plot_curves', 'run_benchmark', 'main', 'show_results']
+           'plot_curves', 'plot_config', 'run_benchmark', 'main', 'show_results']
 
 # %% ../nbs/06_benchmark.ipynb #51c6c6e4
 METHODS = {
@@ -221,7 +221,19 @@ def plot_curves(
     ax.set_xlabel('epoch'); ax.set_ylabel('validation error %'); ax.set_title(title, fontsize=9); ax.legend(); ax.grid(alpha=.3)
     fig.tight_layout(); fig.savefig(fname, dpi=110); plt.close(fig)
 
-# %% ../nbs/06_benchmark.ipynb #ebd6bc19
+# %% ../nbs/06_benchmark.ipynb #ea51ea28
+def plot_config(
+    out:Path, # a `--out` folder
+    cfg:dict, # one configuration: the `CONFIG` columns and their values
+)->Path:      # the PNG written, one per configuration so that no run's plot replaces another's
+    "Plot the error curves of one configuration from `curves.csv`"
+    cur = pd.read_csv(Path(out)/'curves.csv')
+    mask = np.logical_and.reduce([cur[k].astype(str) == str(v) for k, v in cfg.items()])
+    slug = '_'.join(f"{k}-{v}" for k, v in cfg.items()).replace('/', '-').replace(' ', '')
+    fname = Path(out)/f'error_curves_{slug}.png'
+    plot_curves(cur[mask], fname, ', '.join(f"{k} {v}" for k, v in cfg.items()))
+    return fname
+
 def _meta(args:dict)->dict:
     "Versions, device, command and git commit of this invocation"
     import fastai, torchvision
@@ -236,7 +248,7 @@ def _append_csv(df:pd.DataFrame, fname:Path):
     "Append rows, writing the header only for a new file"
     df.to_csv(fname, mode='a', header=not fname.exists(), index=False)
 
-# %% ../nbs/06_benchmark.ipynb #0e52f527
+# %% ../nbs/06_benchmark.ipynb #d1799c9e
 def run_benchmark(
     dataset:str=None,  # imagenette or imagewoof (downloaded), or None with `path`
     path:str=None,     # local folder: ImageFolder layout or MNIST-style IDX files
@@ -276,9 +288,7 @@ def run_benchmark(
         _append_csv(df, o/'results.csv'); _append_csv(pd.DataFrame(curves), o/'curves.csv')
         allres = pd.read_csv(o/'results.csv')
         (o/'results.md').write_text(summarise(allres))
-        cur = pd.read_csv(o/'curves.csv')
-        mask = np.logical_and.reduce([cur[k].astype(str) == str(v) for k, v in cfg.items()])
-        plot_curves(cur[mask], o/'error_curves.png', ', '.join(f"{k} {v}" for k, v in cfg.items()))
+        plot_config(o, cfg)
         with open(o/'runs.jsonl', 'a') as f: f.write(json.dumps(_meta(args)) + '\n')
     return df
 
@@ -310,7 +320,7 @@ def main(
     # left to interpreter teardown, gloo sometimes aborts
     if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
 
-# %% ../nbs/06_benchmark.ipynb #57b7ef79
+# %% ../nbs/06_benchmark.ipynb #a0387ef2
 def show_results(
     out:str, # a `--out` folder of `cutmix-bench`
 ):
@@ -319,4 +329,4 @@ def show_results(
     out = Path(out)
     if not (out/'results.md').exists(): return print(f"no results in {out} yet")
     display(Markdown((out/'results.md').read_text()))
-    if (out/'error_curves.png').exists(): display(Image(filename=str(out/'error_curves.png')))
+    for png in sorted(out.glob('error_curves_*.png')): display(Image(filename=str(png)))
