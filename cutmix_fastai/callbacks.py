@@ -36,7 +36,7 @@ def mixed_loss(
     loss = sum(plan.lam[k].view(bs, 1) * l.reshape(bs, -1) for k, l in enumerate(losses))
     return loss.mean() if reduction == 'mean' else loss.sum() if reduction == 'sum' else loss.view(losses[0].shape)
 
-# %% ../nbs/02_callbacks.ipynb #2ec7495b
+# %% ../nbs/02_callbacks.ipynb #7594c789
 class MixCallback(Callback):
     "Base of the mixing callbacks: mixes each training batch by a `MixPlan` and weights the loss by `lam`"
     run_valid = False
@@ -51,15 +51,22 @@ class MixCallback(Callback):
         self.per_sample = per_sample
         self.plan, self.idx, self.lam, self.loss_targets = None, None, None, []
 
-    def draw_plan(self, x:Tensor, pct_train:float=0)->MixPlan:
-        "Draw the plan for a batch shaped like `x`"
+    def draw_plan(self,
+        x:Tensor,          # the batch's first input
+        pct_train:float=0, # how far training has got, from 0 to 1
+    )->MixPlan:
+        "Draw the plan for a batch shaped like `x`; each method defines it"
         raise NotImplementedError
 
-    def n_sources(self, x:Tensor)->int:
+    def n_sources(self,
+        x:Tensor, # the batch's first input
+    )->int:
         "K: the number of sources of each output sample"
         return 2
 
-    def check_input(self, x:Tensor):
+    def check_input(self,
+        x:Tensor, # the batch's first input
+    ):
         "Raise a clear error for a batch this method can't mix"
         if self.spatial and x.ndim < 3:
             raise ValueError(f"{type(self).__name__} cuts along spatial dims and needs a batch shaped (bs, C, *spatial), "
@@ -97,9 +104,12 @@ class MixCallback(Callback):
                 new_yb.append(y); self.loss_targets.append(j)                # class indices: mix the loss
         return tuple(plan(t) if plan.applies_to(t) else t for t in xb), tuple(new_yb)
 
-    def before_batch(self): self.learn.xb, self.learn.yb = self.mix(self.xb, self.yb, self.pct_train)
+    def before_batch(self):
+        "Replace the training batch by the mixed one"
+        self.learn.xb, self.learn.yb = self.mix(self.xb, self.yb, self.pct_train)
 
     def after_loss(self):
+        "Replace the loss to backpropagate by the mixed loss; `learn.loss_func` itself is never touched"
         if not self.loss_targets: return
         self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets, self.loss_grad)
         self.learn.loss = self.loss_grad.clone()
@@ -184,8 +194,11 @@ class MixChoice(MixCallback):
         choice = torch.from_numpy(np.random.choice(len(self.mixers), x.shape[0], p=self.probs)).to(x.device)
         return ChoicePlan([m.draw(x, pct).padded(K) for m in self.mixers], choice)
 
-# %% ../nbs/02_callbacks.ipynb #8058c192
-def tiny_cnn(n_in:int=1, n_out:int=10)->nn.Module:
+# %% ../nbs/02_callbacks.ipynb #af20bd1d
+def tiny_cnn(
+    n_in:int=1,   # input channels
+    n_out:int=10, # classes
+)->nn.Module:
     "A small CNN for tests and demos on 28x28 images"
     return nn.Sequential(ConvLayer(n_in, 16, stride=2), ConvLayer(16, 32, stride=2), ConvLayer(32, 64, stride=2),
                          nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(64, n_out))

@@ -97,7 +97,7 @@ def region_extents(
     bits = region_bits(cut.shape[1]).astype(bool)[:, None]
     return np.where(bits, size - cut, cut)
 
-# %% ../nbs/00_core.ipynb #291291de
+# %% ../nbs/00_core.ipynb #b12c46a7
 class MixPlan:
     "The unmixed plan, and the base of all plans: `idx[k, i]` is source k of output i, `lam[k, i]` its label weight"
     spatial = False  # True when the plan moves elements around rather than blending whole samples
@@ -111,15 +111,26 @@ class MixPlan:
         self.idx, self.lam, self.uniform, self.shifts = idx, lam, uniform, shifts
 
     @classmethod
-    def unmixed(cls, bs, K=2, device=None):
+    def unmixed(cls,
+        bs:int,     # batch size
+        K:int=2,    # number of rows of sources
+        device=None, # device of `idx` and `lam`
+    )->MixPlan:
         "A plan that leaves a batch of `bs` unchanged, with `K` rows of sources"
         lam = torch.zeros(K, bs, device=device); lam[0] = 1
         return MixPlan(torch.arange(bs, device=device).expand(K, bs), lam, shifts=[0] * K)
 
-    def applies_to(self, t:Tensor)->bool: return False
+    def applies_to(self,
+        t:Tensor, # an input or a target of the batch
+    )->bool:
+        "Whether `__call__` mixes `t`: never, for the unmixed plan"
+        return False
+
     def __call__(self, t:Tensor)->Tensor: return t
 
-    def padded(self, K:int)->MixPlan:
+    def padded(self,
+        K:int, # number of rows wanted
+    )->MixPlan:
         "The same plan with `K` rows: extra rows are the sample itself with weight 0"
         extra = K - self.idx.shape[0]
         if extra <= 0: return self
@@ -130,12 +141,14 @@ class MixPlan:
         if self.shifts is not None: p.shifts = self.shifts + [0] * extra
         return p
 
-    def mix_targets(self, y:Tensor)->Tensor:
+    def mix_targets(self,
+        y:Tensor, # (bs, ...) float targets: one-hot, multi-label or probabilities
+    )->Tensor:
         "Soft targets: the λ-weighted sum of each sample's source targets (one-hot, multi-label, probabilities)"
         lam = self.lam.to(y.dtype).view(*self.lam.shape, *[1] * (y.ndim - 1))
         return (lam * y[self.idx]).sum(0)
 
-# %% ../nbs/00_core.ipynb #845dbcfc
+# %% ../nbs/00_core.ipynb #3ed4137a
 def _shifted_copy(dst:Tensor, src:Tensor, s:int, sel:tuple):
     "`dst[i][sel] = src[(i + s) % n][sel]` for every sample i: two slice copies, no gather"
     n = src.shape[0]
@@ -163,7 +176,7 @@ class PastePlan(MixPlan):
         pastes:list=None,  # per batch: [(k, slices)], pasted in order onto a copy of the input (or, if `covered`, an empty tensor)
         region:Tensor=None,  # per sample, K > 2: (bs, *size) LongTensor, the source row `k` of every element
         mask:Tensor=None,    # per sample, K = 2: (bs, *size) bool, True where the element comes from source 1
-        uniform:bool=True,
+        uniform:bool=True,   # every sample has the same weights (per batch)
         shifts:list=None,    # the cyclic shift of each source row
         covered:bool=False,  # per batch: the pastes cover every element, so no copy of the input is needed first
     ):
@@ -172,7 +185,9 @@ class PastePlan(MixPlan):
         # which sample each element comes from: one gather index for the whole batch
         self.src = None if region is None else idx.T.gather(1, region.flatten(1)).view(region.shape)
 
-    def applies_to(self, t:Tensor)->bool:
+    def applies_to(self,
+        t:Tensor, # an input or a target of the batch
+    )->bool:
         "True when `t` has the batch size and the trailing spatial shape of this plan"
         D = len(self.size)
         return t.ndim > D and t.shape[0] == self.idx.shape[1] and tuple(t.shape[-D:]) == self.size
@@ -269,7 +284,7 @@ def ricap_plan(
     region = functools.reduce(torch.add, terms)
     return PastePlan(idx, _weights(w, device), size, region=region, uniform=False, shifts=shifts)
 
-# %% ../nbs/00_core.ipynb #8a2d8ab1
+# %% ../nbs/00_core.ipynb #cfbfa5bb
 class BlendPlan(MixPlan):
     "A plan that blends whole samples: `out = w * t + (1 - w) * t[idx[1]]`"
     def __init__(self,
@@ -277,12 +292,14 @@ class BlendPlan(MixPlan):
         lam:Tensor,  # (2, bs) label weights
         weight,      # weight of the sample itself: a float (per batch) or a (bs,) tensor (per sample)
         shifts:list, # the cyclic shifts behind `idx`
-        uniform:bool=True,
+        uniform:bool=True, # every sample has the same weight (per batch)
     ):
         super().__init__(idx, lam, uniform, shifts)
         self.weight, self.mixed = weight, True
 
-    def applies_to(self, t:Tensor)->bool:
+    def applies_to(self,
+        t:Tensor, # an input or a target of the batch
+    )->bool:
         "True when `t` is a floating point tensor with the plan's batch size"
         return t.is_floating_point() and t.ndim >= 1 and t.shape[0] == self.idx.shape[1]
 
@@ -315,7 +332,7 @@ def mixup_plan(
     wl = w.float()
     return BlendPlan(idx, torch.stack([wl, 1 - wl]), w, shifts, uniform=False)
 
-# %% ../nbs/00_core.ipynb #78ae32c3
+# %% ../nbs/00_core.ipynb #b464bce9
 def _batch_view(v:Tensor, t:Tensor)->Tensor:
     "View a (bs,) tensor so that it broadcasts against `t`"
     return v.view(-1, *[1] * (t.ndim - 1))
@@ -333,7 +350,11 @@ class ChoicePlan(MixPlan):
         # a mask can follow its image only if every choice pastes or leaves the sample alone
         self.spatial = any(p.spatial for p in plans) and all(p.spatial or not p.mixed for p in plans)
 
-    def applies_to(self, t:Tensor)->bool: return any(p.applies_to(t) for p in self.plans)
+    def applies_to(self,
+        t:Tensor, # an input or a target of the batch
+    )->bool:
+        "True when any of the plans mixes `t`"
+        return any(p.applies_to(t) for p in self.plans)
 
     def __call__(self, t:Tensor)->Tensor:
         out = t

@@ -102,10 +102,13 @@ def idx_dls(
                        item_tfms=Resize(size) if size else None, batch_tfms=batch_tfms)
     return dblock.dataloaders(range(len(x)), bs=bs, num_workers=kwargs.pop('num_workers', 0), **kwargs)
 
-# %% ../nbs/01_data.ipynb #6edd8acb
+# %% ../nbs/01_data.ipynb #3791623a
 SEG_CODES = ['background', 'dim', 'bright']
 
-def threshold_mask(img:np.ndarray)->np.ndarray:
+# %% ../nbs/01_data.ipynb #c7967926
+def threshold_mask(
+    img:np.ndarray, # 8-bit image, any shape
+)->np.ndarray:
     "Mask of an 8-bit image: 0 where it is 0, 1 where it is dim (1-127), 2 where it is bright (128-255)"
     return (img > 0).astype(np.uint8) + (img >= 128)
 

@@ -43,12 +43,16 @@ def region_boxes(
         out[k] = (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
     return out
 
-# %% ../nbs/03_vis.ipynb #9c392bc4
+# %% ../nbs/03_vis.ipynb #b6b258e3
 _EDGE_COLORS = ['white', 'red', 'cyan', 'yellow', 'lime', 'magenta', 'orange', 'blue']
 
 def _title(label:str)->str:
     "Two sources on one line, more (RICAP) one per line, so titles don't run into each other"
     return label if label.count(' / ') < 2 else label.replace(' / ', '\n')
+
+def _region(plan:MixPlan):
+    "Where each pixel comes from, for a plan that pastes; a per-sample `MixChoice` may paste some samples and blend others"
+    return plan.region_map() if any(p.spatial for p in getattr(plan, 'plans', [plan])) else None
 
 def show_mixed(
     cb:MixCallback,  # the callback whose mix is shown
@@ -66,7 +70,7 @@ def show_mixed(
     nrows = math.ceil(n / ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (2.5 * ncols, (2.7 if cb.idx.shape[0] <= 2 else 3.2) * nrows), squeeze=False)
     axs = list(axs.flatten())
-    region = cb.plan.region_map() if cb.plan.spatial else None
+    region = _region(cb.plan)
     for i, ax in enumerate(axs):
         ax.axis('off')
         if i >= n: continue
@@ -79,7 +83,7 @@ def show_mixed(
     plt.tight_layout()
     return axs[:n]
 
-# %% ../nbs/03_vis.ipynb #6c504718
+# %% ../nbs/03_vis.ipynb #1649a894
 def check_drawn(
     axs:list,        # axes from `show_mixed`
     cb:MixCallback,  # the callback it used (holds the plan)
@@ -88,13 +92,13 @@ def check_drawn(
     n_inp:int=1,     # how many of `b`'s tensors are inputs
 ):
     "Assert that what `show_mixed` drew matches the mix: titles, outlines, and that each outline holds the pixels of its source"
-    x, y = b[0].float().cpu(), b[n_inp]
+    x, y, region = b[0].float().cpu(), b[n_inp], _region(cb.plan)
     for i, ax in enumerate(axs):
         test_eq(ax.get_title(), _title(mix_label(cb.idx, cb.lam, y, i, vocab)))
         shown = torch.as_tensor(np.asarray(ax.images[0].get_array()), dtype=torch.float32)
         rects = [p for p in ax.patches if isinstance(p, Rectangle)]
-        if not cb.plan.spatial: test_eq(len(rects), 0); continue
-        boxes = region_boxes(cb.plan.region_map()[i].cpu(), cb.idx.shape[0])
+        if region is None: test_eq(len(rects), 0); continue
+        boxes = region_boxes(region[i].cpu(), cb.idx.shape[0])
         test_eq(len(rects), len(boxes))
         for rect, (k, (t, l, b, r)) in zip(rects, boxes.items()):
             test_close(rect.get_xy(), (l - .5, t - .5)); test_eq((rect.get_width(), rect.get_height()), (r - l, b - t))
