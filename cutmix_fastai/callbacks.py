@@ -36,7 +36,7 @@ def mixed_loss(
     loss = sum(plan.lam[k].view(bs, 1) * l.reshape(bs, -1) for k, l in enumerate(losses))
     return loss.mean() if reduction == 'mean' else loss.sum() if reduction == 'sum' else loss.view(losses[0].shape)
 
-# %% ../nbs/02_callbacks.ipynb #7594c789
+# %% ../nbs/02_callbacks.ipynb #dfb238ab
 class MixCallback(Callback):
     "Base of the mixing callbacks: mixes each training batch by a `MixPlan` and weights the loss by `lam`"
     run_valid = False
@@ -48,7 +48,7 @@ class MixCallback(Callback):
     ):
         self.p = check_param('p', p, 0, 1, low_open=False)
         self.until = check_param('until', until, 0, 1)
-        self.per_sample = per_sample
+        self.per_sample, self.inplace = per_sample, False
         self.plan, self.idx, self.lam, self.loss_targets = None, None, None, []
 
     def draw_plan(self,
@@ -95,14 +95,14 @@ class MixCallback(Callback):
         if not plan.mixed: return xb, yb
         new_yb = []
         for j, y in enumerate(yb):
-            if plan.spatial and plan.applies_to(y): new_yb.append(plan(y))   # masks follow their image
+            if plan.spatial and plan.applies_to(y): new_yb.append(plan(y, self.inplace))  # masks follow their image
             elif y.is_floating_point(): new_yb.append(plan.mix_targets(y))   # soft targets
             else:
                 if plan.applies_to(y) and isinstance(plan, ChoicePlan):
                     raise ValueError("MixChoice(per_sample=True) can't mix a segmentation mask when it chooses between "
                                      "pasting (CutMix, RICAP) and blending (Mixup): use per_sample=False")
                 new_yb.append(y); self.loss_targets.append(j)                # class indices: mix the loss
-        return tuple(plan(t) if plan.applies_to(t) else t for t in xb), tuple(new_yb)
+        return tuple(plan(t, self.inplace) if plan.applies_to(t) else t for t in xb), tuple(new_yb)
 
     def before_batch(self):
         "Replace the training batch by the mixed one"
@@ -114,7 +114,7 @@ class MixCallback(Callback):
         self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets, self.loss_grad)
         self.learn.loss = self.loss_grad.clone()
 
-# %% ../nbs/02_callbacks.ipynb #d3cc0bdd
+# %% ../nbs/02_callbacks.ipynb #8e9e9855
 class CutMix(MixCallback):
     "CutMix (Yun et al., ICCV 2019): paste a box from a partner image; labels weighted by area"
     spatial = True
@@ -124,9 +124,12 @@ class CutMix(MixCallback):
         true_lambda:bool=True, # True: label weights are the exact pixel fractions after clipping; False: the sampled λ
         per_sample:bool=False, # True: every sample gets its own λ and box
         until:float=1.,        # fraction of training after which mixing stops (0.9: the last 10% trains on clean data)
+        inplace:bool=False,    # per batch: paste into the batch tensor itself (faster; changes the DataLoader's tensor)
     ):
         super().__init__(p, per_sample, until)
         self.alpha, self.true_lambda = check_param('alpha', alpha), true_lambda
+        if inplace and per_sample: raise ValueError("CutMix(inplace=True) pastes one box per batch: use per_sample=False")
+        self.inplace = inplace
 
     def draw_plan(self, x, pct_train=0):
         return cutmix_plan(x.shape[0], x.shape[2:], self.alpha, self.per_sample, self.true_lambda, x.device)

@@ -97,7 +97,7 @@ def region_extents(
     bits = region_bits(cut.shape[1]).astype(bool)[:, None]
     return np.where(bits, size - cut, cut)
 
-# %% ../nbs/00_core.ipynb #b12c46a7
+# %% ../nbs/00_core.ipynb #ccbf7f23
 class MixPlan:
     "The unmixed plan, and the base of all plans: `idx[k, i]` is source k of output i, `lam[k, i]` its label weight"
     spatial = False  # True when the plan moves elements around rather than blending whole samples
@@ -126,7 +126,7 @@ class MixPlan:
         "Whether `__call__` mixes `t`: never, for the unmixed plan"
         return False
 
-    def __call__(self, t:Tensor)->Tensor: return t
+    def __call__(self, t:Tensor, inplace:bool=False)->Tensor: return t
 
     def padded(self,
         K:int, # number of rows wanted
@@ -148,7 +148,7 @@ class MixPlan:
         lam = self.lam.to(y.dtype).view(*self.lam.shape, *[1] * (y.ndim - 1))
         return (lam * y[self.idx]).sum(0)
 
-# %% ../nbs/00_core.ipynb #3ed4137a
+# %% ../nbs/00_core.ipynb #39f4685a
 def _shifted_copy(dst:Tensor, src:Tensor, s:int, sel:tuple):
     "`dst[i][sel] = src[(i + s) % n][sel]` for every sample i: two slice copies, no gather"
     n = src.shape[0]
@@ -174,16 +174,14 @@ class PastePlan(MixPlan):
         lam:Tensor,   # (K, bs) label weights
         size:tuple,   # spatial shape the plan applies to
         pastes:list=None,  # per batch: [(k, slices)], pasted in order onto a copy of the input (or, if `covered`, an empty tensor)
-        region:Tensor=None,  # per sample, K > 2: (bs, *size) LongTensor, the source row `k` of every element
+        src:Tensor=None,     # per sample, K > 2: (bs, *size) LongTensor, the source sample of every element
         mask:Tensor=None,    # per sample, K = 2: (bs, *size) bool, True where the element comes from source 1
         uniform:bool=True,   # every sample has the same weights (per batch)
         shifts:list=None,    # the cyclic shift of each source row
         covered:bool=False,  # per batch: the pastes cover every element, so no copy of the input is needed first
     ):
         super().__init__(idx, lam, uniform, shifts)
-        self.size, self.pastes, self.region, self.mask, self.covered = tuple(size), pastes, region, mask, covered
-        # which sample each element comes from: one gather index for the whole batch
-        self.src = None if region is None else idx.T.gather(1, region.flatten(1)).view(region.shape)
+        self.size, self.pastes, self.src, self.mask, self.covered = tuple(size), pastes, src, mask, covered
 
     def applies_to(self,
         t:Tensor, # an input or a target of the batch
@@ -194,13 +192,27 @@ class PastePlan(MixPlan):
 
     def region_map(self)->Tensor:
         "(bs, *size) LongTensor: the row k of `idx` that each output element comes from"
-        if self.region is not None: return self.region
         if self.mask is not None: return self.mask.long()
+        if self.src is not None:  # the sources of a sample are distinct shifts, so the source names its row
+            bs, shifts = self.src.shape[0], torch.tensor(self.shifts, device=self.src.device)
+            row_of_shift = torch.zeros(bs, dtype=torch.long, device=self.src.device)
+            row_of_shift[shifts] = torch.arange(len(self.shifts), device=self.src.device)
+            return row_of_shift[(self.src - _col(torch.arange(bs, device=self.src.device), len(self.size))) % bs]
         region = torch.zeros(self.idx.shape[1], *self.size, dtype=torch.long, device=self.idx.device)
         for k, box in self.pastes: region[(Ellipsis, *box)] = k
         return region
 
-    def __call__(self, t:Tensor)->Tensor:
+    def __call__(self,
+        t:Tensor,            # a tensor this plan applies to
+        inplace:bool=False,  # per batch, one paste (CutMix): paste into `t` itself, moving only the box
+    )->Tensor:
+        "The mixed `t`: a new tensor, or `t` itself, pasted into, with `inplace`"
+        if inplace and self.pastes is not None and len(self.pastes) == 1 and not self.covered:
+            (k, box), = self.pastes
+            sel = (Ellipsis, *box)
+            # the partners' boxes are copied first, since the paste overwrites some of them
+            _shifted_copy(t[sel], t[sel].clone(), self.shifts[k], ())
+            return t
         if self.mask is not None: return _shifted_where(_view_spatial(self.mask, t), t, self.shifts[1])
         if self.src is not None:
             # `out=` keeps the input's memory format (channels_last stays channels_last)
@@ -255,7 +267,20 @@ def cutmix_plan(
         return PastePlan(idx, _uniform_lam(w, bs, device), size, pastes=[(1, box)], shifts=shifts)
     return PastePlan(idx, _weights(w, device), size, mask=_box_mask(lo, hi, size, device), uniform=False, shifts=shifts)
 
-# %% ../nbs/00_core.ipynb #b9a1fd72
+# %% ../nbs/00_core.ipynb #b069f0ba
+def _source_map(
+    idx:Tensor,       # (2**D, bs) sources; row k takes the region whose bits (dim 0 first) say "after the boundary"
+    point:np.ndarray, # (bs, D) boundary point of every sample
+    size:tuple,       # spatial shape
+)->Tensor:            # (bs, *size) LongTensor: the source sample of every element
+    "Per-sample RICAP's gather index, by nested `torch.where` from the last dim to the first"
+    D, pt = len(size), torch.from_numpy(point).to(idx.device)
+    level = [_col(row, D) for row in idx]
+    for d in reversed(range(D)):  # only the last `where` (dim 0) makes a full-size tensor
+        after = _per_dim(size, idx.device)[d] >= _col(pt[:, d], D)
+        level = [torch.where(after, level[j + 1], level[j]) for j in range(0, len(level), 2)]
+    return level[0]
+
 def ricap_plan(
     bs:int,                 # batch size
     size:tuple,             # spatial shape: (L,), (H, W) or (D, H, W)
@@ -278,13 +303,9 @@ def ricap_plan(
         pastes = [(k, tuple(slice(ends[b][d], ends[b + 1][d]) for d, b in enumerate(bits)))
                   for k, bits in enumerate(region_bits(D).tolist())]
         return PastePlan(idx, _uniform_lam(w, bs, device), size, pastes=pastes, shifts=shifts, covered=True)
-    pt = torch.from_numpy(point).to(device)
-    # region number = bits of "after the boundary" along each dim: small per-dim terms, summed by broadcasting
-    terms = [(pos >= _col(pt[:, d], D)).long() << (D - 1 - d) for d, pos in enumerate(_per_dim(size, device))]
-    region = functools.reduce(torch.add, terms)
-    return PastePlan(idx, _weights(w, device), size, region=region, uniform=False, shifts=shifts)
+    return PastePlan(idx, _weights(w, device), size, src=_source_map(idx, point, size), uniform=False, shifts=shifts)
 
-# %% ../nbs/00_core.ipynb #cfbfa5bb
+# %% ../nbs/00_core.ipynb #75f88b24
 class BlendPlan(MixPlan):
     "A plan that blends whole samples: `out = w * t + (1 - w) * t[idx[1]]`"
     def __init__(self,
@@ -303,7 +324,7 @@ class BlendPlan(MixPlan):
         "True when `t` is a floating point tensor with the plan's batch size"
         return t.is_floating_point() and t.ndim >= 1 and t.shape[0] == self.idx.shape[1]
 
-    def __call__(self, t:Tensor)->Tensor:
+    def __call__(self, t:Tensor, inplace:bool=False)->Tensor:  # a blend can't be done in place: the partner is `t`
         # the partner is a cyclic shift: two lerps over slice views, written straight into the output
         n, s, w = t.shape[0], self.shifts[1], self.weight
         if isinstance(w, Tensor): w = w.to(t.dtype).view(-1, *[1] * (t.ndim - 1))
@@ -332,7 +353,7 @@ def mixup_plan(
     wl = w.float()
     return BlendPlan(idx, torch.stack([wl, 1 - wl]), w, shifts, uniform=False)
 
-# %% ../nbs/00_core.ipynb #b464bce9
+# %% ../nbs/00_core.ipynb #2a69ad27
 def _batch_view(v:Tensor, t:Tensor)->Tensor:
     "View a (bs,) tensor so that it broadcasts against `t`"
     return v.view(-1, *[1] * (t.ndim - 1))
@@ -356,7 +377,7 @@ class ChoicePlan(MixPlan):
         "True when any of the plans mixes `t`"
         return any(p.applies_to(t) for p in self.plans)
 
-    def __call__(self, t:Tensor)->Tensor:
+    def __call__(self, t:Tensor, inplace:bool=False)->Tensor:  # per-sample choice: always a new tensor
         out = t
         for m, p in enumerate(self.plans):
             if p.applies_to(t): out = torch.where(_batch_view(self.choice == m, t), p(t), out)
