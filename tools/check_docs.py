@@ -7,7 +7,7 @@ browser logged no errors (a missing file logs one). On the API pages: every publ
 `__all__`) has a `show_doc` entry. On the benchmark pages that have committed results: at least one table. On the
 gallery: enough pictures, and a screenshot is saved for people to look at.
 
-Usage: `python tools/check_docs.py [--screenshots DIR]`. Needs Debian's `chromium` and `chromium-driver`.
+Usage: `python tools/check_docs.py [--screenshots DIR]`; `--self-test` checks, on a made-up site, that each defect is caught. Needs Debian's `chromium` and `chromium-driver`.
 """
 import argparse, functools, http.server, importlib, json, sys, threading
 from pathlib import Path
@@ -65,12 +65,10 @@ def api_pages()->dict:
         out.setdefault(pages.pop(), []).extend(importlib.import_module(mod).__all__)
     return out
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--screenshots', default=str(DOCS/'_screenshots'), help='where to save the gallery screenshots')
-    a = ap.parse_args()
-    pages = sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob('*.html') if not p.name.startswith('_'))
-    base, drv, errors, seen = serve(DOCS), browser(), [], {}
+def check_site(docs:Path, api:dict, table_pages:dict, gallery:str=None, shots:Path=None)->tuple:
+    "Open every page of `docs` in Chromium; (errors, {page: what the page showed})"
+    pages = sorted(str(p.relative_to(docs)) for p in docs.rglob('*.html') if not p.name.startswith('_'))
+    base, drv, errors, seen = serve(docs), browser(), [], {}
     try:
         for page in pages:
             drv.get(base + page)
@@ -82,8 +80,8 @@ def main():
             for log in drv.get_log('browser'):
                 if log['level'] == 'SEVERE': bad(f"browser error: {log['message']}")
             print(f"{page}: {r['images']} images, {len(r['tables'])} tables {r['tables']}, {len(r['links'])} links")
-            if page == GALLERY:
-                shots = Path(a.screenshots); shots.mkdir(parents=True, exist_ok=True)
+            if page == gallery and shots:
+                shots.mkdir(parents=True, exist_ok=True)
                 drv.execute_script("document.querySelector('main h2').scrollIntoView()")
                 drv.save_screenshot(str(shots/'gallery.png'))
                 drv.set_window_size(1400, drv.execute_script('return document.body.scrollHeight'))
@@ -98,18 +96,51 @@ def main():
             if not href.startswith(base): continue
             u = urlsplit(href); target = u.path.lstrip('/') or 'index.html'
             if target.endswith('/'): target += 'index.html'
-            if not (DOCS/target).exists(): errors.append(f"{page}: broken link {href}"); continue
+            if not (docs/target).exists(): errors.append(f"{page}: broken link {href}"); continue
             if u.fragment and target in seen and unquote(u.fragment) not in seen[target]['ids']:
                 errors.append(f"{page}: link to a missing anchor {href}")
-    for page, names in api_pages().items():
+    for page, names in api.items():
         if page not in seen: errors.append(f"{page}: API page missing, for {names}"); continue
         missing = [n for n in names if n not in seen[page]['headings']]
         if missing: errors.append(f"{page}: no API entry for {missing}")
         else: print(f"{page}: all {len(names)} public names have an entry")
-    for page, n in TABLE_PAGES.items():
+    for page, n in table_pages.items():
         if page not in seen or len(seen[page]['tables']) < n: errors.append(f"{page}: expected at least {n} tables with rows")
-    if seen.get(GALLERY, {}).get('images', 0) < MIN_GALLERY_IMAGES:
-        errors.append(f"{GALLERY}: fewer than {MIN_GALLERY_IMAGES} pictures")
+    if gallery and seen.get(gallery, {}).get('images', 0) < MIN_GALLERY_IMAGES:
+        errors.append(f"{gallery}: fewer than {MIN_GALLERY_IMAGES} pictures")
+    return errors, seen
+
+BROKEN_SITE = {  # one page per defect the check must catch, and one good page that it must pass
+    'good.html': '<main><h3>good_fn</h3><table><tr><th>a</th></tr><tr><td>1</td></tr></table><a href="good.html#x" id="x">self</a></main>',
+    'image.html': '<main><img src="missing.png"></main>',
+    'link.html': '<main><a href="nowhere.html">a dead link</a></main>',
+    'anchor.html': '<main><a href="good.html#no-such-id">a dead anchor</a></main>',
+    'table.html': '<main><table><tr><th>only a header</th></tr></table></main>',
+}
+
+def self_test():
+    "The check must fail on a site with each defect, and pass the good page: a check that can't fail checks nothing"
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        for name, body in BROKEN_SITE.items(): (d/name).write_text(f'<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body>{body}</body></html>')
+        errors, _ = check_site(d, api={'good.html': ['good_fn'], 'link.html': ['missing_fn']}, table_pages={'good.html': 1, 'image.html': 1})
+    expected = {'image.html': 'images that did not load', 'link.html': 'broken link', 'anchor.html': 'missing anchor',
+                'table.html': 'table without rows'}
+    for page, what in expected.items():
+        assert any(e.startswith(page) and what in e for e in errors), f"the check missed: {page}: {what}\n{errors}"
+    assert any('no API entry' in e and 'missing_fn' in e for e in errors), errors
+    assert any(e.startswith('image.html: expected at least 1 tables') for e in errors), errors
+    assert not any(e.startswith('good.html') for e in errors), errors
+    print(f"docs check self-test: all {len(expected) + 2} kinds of defect caught, the good page passed")
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--screenshots', default=str(DOCS/'_screenshots'), help='where to save the gallery screenshots')
+    ap.add_argument('--self-test', action='store_true', help='check that the check catches broken pages, on a made-up site')
+    a = ap.parse_args()
+    if a.self_test: return self_test()
+    errors, seen = check_site(DOCS, api_pages(), TABLE_PAGES, GALLERY, Path(a.screenshots))
     if errors: sys.exit("docs check FAILED:\n" + '\n'.join(errors))
     print(f"docs check: {len(seen)} pages passed (images load, tables have rows, internal links resolve, API entries present)")
 
