@@ -168,7 +168,7 @@ class RICAP(MixCallback):
     def draw_plan(self, x, pct_train=0):
         return ricap_plan(x.shape[0], x.shape[2:], self.beta, self.per_sample, self.true_lambda, x.device)
 
-# %% ../nbs/02_callbacks.ipynb #7edc31c1
+# %% ../nbs/02_callbacks.ipynb #675745f9
 class MixChoice(MixCallback):
     "Pick one of several mixers for each batch, or for each sample"
     def __init__(self,
@@ -182,6 +182,7 @@ class MixChoice(MixCallback):
         self.mixers = list(mixers)
         if not self.mixers or not all(isinstance(m, MixCallback) for m in self.mixers):
             raise TypeError(f"`mixers` must be a non-empty list of mixers such as CutMix(), Mixup(), RICAP(); got {mixers!r}")
+        if any(m.inplace for m in self.mixers): raise ValueError("MixChoice mixes out of place: use CutMix(inplace=False) in it")
         probs = [1.] * len(self.mixers) if probs is None else [check_param('probs', q, 0, low_open=False) for q in probs]
         if len(probs) != len(self.mixers): raise ValueError(f"`probs` has {len(probs)} values for {len(self.mixers)} mixers")
         if sum(probs) <= 0: raise ValueError("`probs` must not all be 0")

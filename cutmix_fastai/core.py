@@ -267,17 +267,17 @@ def cutmix_plan(
         return PastePlan(idx, _uniform_lam(w, bs, device), size, pastes=[(1, box)], shifts=shifts)
     return PastePlan(idx, _weights(w, device), size, mask=_box_mask(lo, hi, size, device), uniform=False, shifts=shifts)
 
-# %% ../nbs/00_core.ipynb #b069f0ba
+# %% ../nbs/00_core.ipynb #dec2494a
 def _source_map(
     idx:Tensor,       # (2**D, bs) sources; row k takes the region whose bits (dim 0 first) say "after the boundary"
     point:np.ndarray, # (bs, D) boundary point of every sample
     size:tuple,       # spatial shape
 )->Tensor:            # (bs, *size) LongTensor: the source sample of every element
     "Per-sample RICAP's gather index, by nested `torch.where` from the last dim to the first"
-    D, pt = len(size), torch.from_numpy(point).to(idx.device)
+    D, pt, pos = len(size), torch.from_numpy(point).to(idx.device), _per_dim(size, idx.device)
     level = [_col(row, D) for row in idx]
     for d in reversed(range(D)):  # only the last `where` (dim 0) makes a full-size tensor
-        after = _per_dim(size, idx.device)[d] >= _col(pt[:, d], D)
+        after = pos[d] >= _col(pt[:, d], D)
         level = [torch.where(after, level[j + 1], level[j]) for j in range(0, len(level), 2)]
     return level[0]
 

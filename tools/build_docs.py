@@ -13,7 +13,7 @@ links to the API).
   for machines that have quarto. `nbdev-docs` also still works there, but shows only the outputs saved in the
   notebooks, and ours are saved without outputs.
 """
-import argparse, base64, html, json, os, re, shutil, subprocess, sys
+import argparse, base64, html, os, re, shutil, subprocess, sys
 from pathlib import Path
 
 import yaml
@@ -201,7 +201,6 @@ def render_pandoc(nbs:list):
         (DOCS/page).parent.mkdir(parents=True, exist_ok=True)
         (DOCS/page).write_text(res.stdout.replace('<!--SIDEBAR-->', sidebar_html(items, page)))
         print(f"  {rel} -> {DOCS.name}/{page}")
-    (DOCS/'pages.json').write_text(json.dumps({str(r): str(p) for r, p in pages.items()}, indent=1))
 
 def readme_text()->str:
     "README.md as `nbdev-readme` makes it (index.ipynb, processed, not executed, as GitHub markdown), with pandoc"

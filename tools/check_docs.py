@@ -9,7 +9,7 @@ gallery: enough pictures, and a screenshot is saved for people to look at.
 
 Usage: `python tools/check_docs.py [--screenshots DIR]`; `--self-test` checks, on a made-up site, that each defect is caught. Needs Debian's `chromium` and `chromium-driver`.
 """
-import argparse, functools, http.server, importlib, json, sys, threading
+import argparse, functools, http.server, importlib, sys, threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
