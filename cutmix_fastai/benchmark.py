@@ -24,13 +24,15 @@ __all__ = ['METHODS', 'LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'CON
            'imagenette_url', 'folder_dls', 'get_dls', 'make_imagenette_like', 'get_arch', 'train_run', 'summarise',
            'plot_curves', 'plot_config', 'run_benchmark', 'main', 'show_results']
 
-# %% ../nbs/06_benchmark.ipynb #51c6c6e4
+# %% ../nbs/06_benchmark.ipynb #3859f959
 METHODS = {
     'none': lambda: [],
     'mixup': lambda: [Mixup()],
     'cutmix': lambda: [CutMix()],
     'cutmix_sampled_lambda': lambda: [CutMix(true_lambda=False)],
     'ricap': lambda: [RICAP()],
+    'cutmix_per_sample': lambda: [CutMix(per_sample=True)],
+    'ricap_per_sample': lambda: [RICAP(per_sample=True)],
     'mixchoice': lambda: [MixChoice([Mixup(0.8), CutMix(1.)])],
 }
 
