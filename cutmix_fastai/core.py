@@ -150,7 +150,7 @@ class MixPlan:
         lam = self.lam.to(y.dtype).view(*self.lam.shape, *[1] * (y.ndim - 1))
         return (lam * y[self.idx]).sum(0)
 
-# %% ../nbs/00_core.ipynb #9c520b28
+# %% ../nbs/00_core.ipynb #8885d129
 def _shifted_copy(dst:Tensor, src:Tensor, s:int, sel:tuple):
     "`dst[i][sel] = src[(i + s) % n][sel]` for every sample i: two slice copies, no gather"
     n = src.shape[0]
@@ -201,7 +201,7 @@ if numba is not None:
                         s = (i + shifts[rows[c, m, q]]) % bs
                         _copy_bytes(out, src, o + a, ((s * n_lead + lead) * n_lines + m) * line + a, b - a)
 
-_kernel_lock = threading.Lock()  # numba's workqueue threading layer must not be entered by two threads at once
+_kernel_lock = threading.Lock()  # numba's workqueue threading layer (its fallback) must not be entered by two threads at once
 _kernel_usable = numba is not None
 
 def _after_fork_in_child():
@@ -242,7 +242,7 @@ class PastePlan(MixPlan):
     ):
         super().__init__(idx, lam, uniform, shifts)
         self.size, self.cuts, self.rows, self.pastes, self.covered = tuple(size), cuts, rows, pastes, covered
-        _check_segments(cuts, rows, self.size, idx.shape)
+        if pastes is None: _check_segments(cuts, rows, self.size, idx.shape)  # the kernel's input: per-batch plans copy slices
 
     def applies_to(self,
         t:Tensor, # an input or a target of the batch
