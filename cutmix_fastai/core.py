@@ -43,14 +43,16 @@ def beta_draws(
     "Draw `n` values of λ ~ Beta(`alpha`, `alpha`) with numpy's global generator"
     return np.random.beta(alpha, alpha, n)
 
-# %% ../nbs/00_core.ipynb #b0e0bc63
+# %% ../nbs/00_core.ipynb #dd3f09e5
 def partner_shifts(
     bs:int,  # batch size
     K:int=2, # sources per output sample, the sample itself included
 )->list:     # K Python ints: 0, then K-1 random shifts in [1, bs), distinct when bs allows
     "Random cyclic shifts: source k of sample i is sample `(i + shifts[k]) % bs`"
     if bs < 2: return [0] * K
-    return [0] + (np.random.choice(bs - 1, K - 1, replace=bs - 1 < K - 1) + 1).tolist()
+    # one partner, or more partners than other samples: nothing to keep distinct (`randint` costs a fraction of `choice`)
+    if K == 2 or bs - 1 < K - 1: return [0] + np.random.randint(1, bs, K - 1).tolist()
+    return [0] + (np.random.choice(bs - 1, K - 1, replace=False) + 1).tolist()
 
 def shift_idx(
     shifts:list, # from `partner_shifts`
@@ -150,7 +152,7 @@ class MixPlan:
         lam = self.lam.to(y.dtype).view(*self.lam.shape, *[1] * (y.ndim - 1))
         return (lam * y[self.idx]).sum(0)
 
-# %% ../nbs/00_core.ipynb #8885d129
+# %% ../nbs/00_core.ipynb #ec984002
 def _shifted_copy(dst:Tensor, src:Tensor, s:int, sel:tuple):
     "`dst[i][sel] = src[(i + s) % n][sel]` for every sample i: two slice copies, no gather"
     n = src.shape[0]
@@ -189,17 +191,25 @@ if numba is not None:
     def _paste_lines(src, out, bs, n_lead, n_lines, cuts, rows, shifts):
         "Copy each segment of each line of `out` (bytes) from the same place in its source sample"
         line = cuts[0, -1]
+        block = n_lines * line  # the bytes of one sample and channel
         for task in numba.prange(bs * n_lead):  # one sample and channel per task
             i = task // n_lead
             lead = task - i * n_lead
             c = i if cuts.shape[0] > 1 else 0
+            # consecutive segments from the same source are one run in memory: copy runs, not segments,
+            # so that the lines outside a box cost one copy together
+            run_src, run_start = -1, 0
             for m in range(n_lines):
-                o = (task * n_lines + m) * line
                 for q in range(cuts.shape[1] - 1):
                     a, b = cuts[c, q], cuts[c, q + 1]
                     if b > a:
                         s = (i + shifts[rows[c, m, q]]) % bs
-                        _copy_bytes(out, src, o + a, ((s * n_lead + lead) * n_lines + m) * line + a, b - a)
+                        if s != run_src:
+                            at = m * line + a
+                            if run_src >= 0:
+                                _copy_bytes(out, src, task * block + run_start, (run_src * n_lead + lead) * block + run_start, at - run_start)
+                            run_src, run_start = s, at
+            _copy_bytes(out, src, task * block + run_start, (run_src * n_lead + lead) * block + run_start, block - run_start)
 
 _kernel_lock = threading.Lock()  # numba's workqueue threading layer (its fallback) must not be entered by two threads at once
 _kernel_usable = numba is not None
@@ -210,9 +220,13 @@ def _after_fork_in_child():
     _kernel_usable = False
 if numba is not None and hasattr(os, 'register_at_fork'): os.register_at_fork(after_in_child=_after_fork_in_child)
 
-def _kernel_applies(t:Tensor)->bool:
-    "True when the compiled kernel can mix `t`: numba is there and usable, and `t` is a contiguous CPU tensor without grad"
-    return _kernel_usable and t.device.type == 'cpu' and t.is_contiguous() and not t.requires_grad and t.numel() > 0
+def _kernel_layout(t:Tensor, D:int):
+    "`t` in memory order, with its number of leading (channel) blocks per sample and the bytes per element of a line; None if the kernel can't mix it"
+    if not (_kernel_usable and t.device.type == 'cpu' and not t.requires_grad and t.numel() > 0): return None
+    if t.is_contiguous(): return t, math.prod(t.shape[1:-D]), t.element_size()
+    last = t.movedim(1, -1)  # channels last (bs, *spatial, C): a line is the C values of each position, one after another
+    if t.ndim == D + 2 and last.is_contiguous(): return last, 1, t.element_size() * t.shape[1]
+    return None
 
 def _as_bytes(t:Tensor)->np.ndarray: return t.as_subclass(Tensor).reshape(-1).view(torch.uint8).numpy()
 
@@ -233,16 +247,31 @@ class PastePlan(MixPlan):
         idx:Tensor,   # (K, bs) LongTensor of source samples
         lam:Tensor,   # (K, bs) label weights
         size:tuple,   # spatial shape the plan applies to
-        cuts:np.ndarray,   # (n, P+2) int64: 0, the P positions along the last dim where a line may change source, the side; n is bs, or 1 per batch
-        rows:np.ndarray,   # (n, M, P+1) int64: the row k of `idx` of segment q of line m; M, the lines per channel, is the product of the other spatial dims
+        segments,          # `(cuts, rows)`, or a function that returns them (per-batch plans: only `region_map` needs them)
         shifts:list,       # the cyclic shift of each source row
         uniform:bool=True, # every sample has the same weights (per batch)
         pastes:list=None,  # per batch: [(k, slices)], pasted in order onto a copy of the input (or, if `covered`, an empty tensor)
         covered:bool=False,  # per batch: the pastes cover every element, so no copy of the input is needed first
     ):
         super().__init__(idx, lam, uniform, shifts)
-        self.size, self.cuts, self.rows, self.pastes, self.covered = tuple(size), cuts, rows, pastes, covered
-        if pastes is None: _check_segments(cuts, rows, self.size, idx.shape)  # the kernel's input: per-batch plans copy slices
+        self.size, self.pastes, self.covered, self._segments = tuple(size), pastes, covered, segments
+        if pastes is None: _check_segments(*self.segments, self.size, idx.shape)  # the kernel's input: per-batch plans copy slices
+
+    @property
+    def segments(self)->tuple:
+        "`(cuts, rows)`, built on first use when the plan was given a function"
+        if callable(self._segments): self._segments = self._segments()
+        return self._segments
+
+    @property
+    def cuts(self)->np.ndarray:
+        "(n, P+2) int64: 0, the P positions along the last dim where a line may change source, and the side; n is bs, or 1 per batch"
+        return self.segments[0]
+
+    @property
+    def rows(self)->np.ndarray:
+        "(n, M, P+1) int64: the row k of `idx` of segment q of line m; M, the lines per channel, is the product of the other spatial dims"
+        return self.segments[1]
 
     def applies_to(self,
         t:Tensor, # an input or a target of the batch
@@ -278,15 +307,17 @@ class PastePlan(MixPlan):
             return out
         # the kernel trusts the shapes, so they are checked here
         if not self.applies_to(t): raise ValueError(f"this plan pastes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got shape {tuple(t.shape)}")
-        return self._paste_lines(t) if _kernel_applies(t) else self._paste_torch(t)
+        layout = _kernel_layout(t, len(self.size))
+        return self._paste_torch(t) if layout is None else self._paste_lines(t, *layout)
 
-    def _paste_lines(self, t:Tensor)->Tensor:
-        "Per sample, on the CPU: the compiled kernel copies every segment of every line once"
-        out, D = torch.empty_like(t), len(self.size)
+    def _paste_lines(self, t:Tensor, src:Tensor, n_lead:int, unit:int)->Tensor:
+        "Per sample, on the CPU: the compiled kernel copies every segment of every line once, from `src`, `t` in memory order"
+        dst = torch.empty_like(src, memory_format=torch.contiguous_format)
+        out = dst if src is t else dst.movedim(-1, 1)  # channels last again, like `t`
         with _kernel_lock:
             numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))  # torch's setting rules
-            _paste_lines(_as_bytes(t), _as_bytes(out), t.shape[0], math.prod(t.shape[1:-D]), math.prod(self.size[:-1]),
-                         self.cuts * t.element_size(), self.rows, np.asarray(self.shifts, dtype=np.int64))
+            _paste_lines(_as_bytes(src), _as_bytes(dst), t.shape[0], n_lead, math.prod(self.size[:-1]),
+                         self.cuts * unit, self.rows, np.asarray(self.shifts, dtype=np.int64))
         return out
 
     def _paste_torch(self, t:Tensor)->Tensor:
@@ -298,10 +329,10 @@ class PastePlan(MixPlan):
         # `out=` keeps the input's memory format (channels_last stays channels_last)
         return torch.gather(t, 0, _view_spatial(self._per_element(src), t).expand_as(t), out=torch.empty_like(t))
 
-# %% ../nbs/00_core.ipynb #63b7c400
+# %% ../nbs/00_core.ipynb #c78f5972
 def _uniform_lam(w:np.ndarray, bs:int, device)->Tensor:
     "Per-batch weights (K, 1) as a (K, bs) float32 tensor on `device`"
-    return torch.tensor(w[:, 0].tolist(), dtype=torch.float32, device=device)[:, None].expand(len(w), bs)
+    return torch.tensor(w[:, :1].tolist(), dtype=torch.float32, device=device).expand(len(w), bs)
 
 def _weights(w:np.ndarray, device)->Tensor:
     "Per-sample weights (K, bs), float64 on the host, as float32 on `device` (one rounding)"
@@ -328,7 +359,7 @@ def _corner_segments(point:np.ndarray, size:tuple)->tuple:
     for d in range(D - 1): k += (pos[d] >= point[:, d, None]).astype(np.int64) << (D - 1 - d)
     return np.stack([np.zeros(n, np.int64), point[:, -1], np.full(n, size[-1])], 1), np.stack([k, k + 1], -1)
 
-# %% ../nbs/00_core.ipynb #b8bda949
+# %% ../nbs/00_core.ipynb #64a3e736
 def cutmix_plan(
     bs:int,                 # batch size
     size:tuple,             # spatial shape: (L,), (H, W) or (D, H, W)
@@ -346,13 +377,12 @@ def cutmix_plan(
     vol = box_volume(lo, hi)
     # exact: integer counts, divided in float64, rounded once to float32
     w = np.stack([N - vol, vol]) / N if true_lambda else np.stack([lam, 1 - lam])
-    segments = _box_segments(lo, hi, size)
     if not per_sample:
         box = tuple(map(slice, lo[0].tolist(), hi[0].tolist()))
-        return PastePlan(idx, _uniform_lam(w, bs, device), size, *segments, shifts, pastes=[(1, box)])
-    return PastePlan(idx, _weights(w, device), size, *segments, shifts, uniform=False)
+        return PastePlan(idx, _uniform_lam(w, bs, device), size, lambda: _box_segments(lo, hi, size), shifts, pastes=[(1, box)])
+    return PastePlan(idx, _weights(w, device), size, _box_segments(lo, hi, size), shifts, uniform=False)
 
-# %% ../nbs/00_core.ipynb #bfc69d33
+# %% ../nbs/00_core.ipynb #4d2d619f
 def ricap_plan(
     bs:int,                 # batch size
     size:tuple,             # spatial shape: (L,), (H, W) or (D, H, W)
@@ -370,13 +400,12 @@ def ricap_plan(
     sz = np.array(size)
     point = np.rint(u * sz).astype(np.int64)
     w = region_extents(point, sz).prod(-1) / N if true_lambda else region_extents(u, 1.).prod(-1)  # (2**D, n)
-    segments = _corner_segments(point, size)
     if not per_sample:
         ends = np.stack([np.zeros(D, dtype=np.int64), point[0], sz]).tolist()  # 0, boundary, side along each dim
         pastes = [(k, tuple(slice(ends[b][d], ends[b + 1][d]) for d, b in enumerate(bits)))
                   for k, bits in enumerate(region_bits(D).tolist())]
-        return PastePlan(idx, _uniform_lam(w, bs, device), size, *segments, shifts, pastes=pastes, covered=True)
-    return PastePlan(idx, _weights(w, device), size, *segments, shifts, uniform=False)
+        return PastePlan(idx, _uniform_lam(w, bs, device), size, lambda: _corner_segments(point, size), shifts, pastes=pastes, covered=True)
+    return PastePlan(idx, _weights(w, device), size, _corner_segments(point, size), shifts, uniform=False)
 
 # %% ../nbs/00_core.ipynb #75f88b24
 class BlendPlan(MixPlan):
