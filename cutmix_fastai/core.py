@@ -359,7 +359,7 @@ def _corner_segments(point:np.ndarray, size:tuple)->tuple:
     for d in range(D - 1): k += (pos[d] >= point[:, d, None]).astype(np.int64) << (D - 1 - d)
     return np.stack([np.zeros(n, np.int64), point[:, -1], np.full(n, size[-1])], 1), np.stack([k, k + 1], -1)
 
-# %% ../nbs/00_core.ipynb #64a3e736
+# %% ../nbs/00_core.ipynb #cec52c15
 def cutmix_plan(
     bs:int,                 # batch size
     size:tuple,             # spatial shape: (L,), (H, W) or (D, H, W)
@@ -379,10 +379,10 @@ def cutmix_plan(
     w = np.stack([N - vol, vol]) / N if true_lambda else np.stack([lam, 1 - lam])
     if not per_sample:
         box = tuple(map(slice, lo[0].tolist(), hi[0].tolist()))
-        return PastePlan(idx, _uniform_lam(w, bs, device), size, lambda: _box_segments(lo, hi, size), shifts, pastes=[(1, box)])
+        return PastePlan(idx, _uniform_lam(w, bs, device), size, functools.partial(_box_segments, lo, hi, size), shifts, pastes=[(1, box)])
     return PastePlan(idx, _weights(w, device), size, _box_segments(lo, hi, size), shifts, uniform=False)
 
-# %% ../nbs/00_core.ipynb #4d2d619f
+# %% ../nbs/00_core.ipynb #be26ac3f
 def ricap_plan(
     bs:int,                 # batch size
     size:tuple,             # spatial shape: (L,), (H, W) or (D, H, W)
@@ -404,7 +404,7 @@ def ricap_plan(
         ends = np.stack([np.zeros(D, dtype=np.int64), point[0], sz]).tolist()  # 0, boundary, side along each dim
         pastes = [(k, tuple(slice(ends[b][d], ends[b + 1][d]) for d, b in enumerate(bits)))
                   for k, bits in enumerate(region_bits(D).tolist())]
-        return PastePlan(idx, _uniform_lam(w, bs, device), size, lambda: _corner_segments(point, size), shifts, pastes=pastes, covered=True)
+        return PastePlan(idx, _uniform_lam(w, bs, device), size, functools.partial(_corner_segments, point, size), shifts, pastes=pastes, covered=True)
     return PastePlan(idx, _weights(w, device), size, _corner_segments(point, size), shifts, uniform=False)
 
 # %% ../nbs/00_core.ipynb #75f88b24
