@@ -152,7 +152,7 @@ class MixPlan:
         lam = self.lam.to(y.dtype).view(*self.lam.shape, *[1] * (y.ndim - 1))
         return (lam * y[self.idx]).sum(0)
 
-# %% ../nbs/00_core.ipynb #ec984002
+# %% ../nbs/00_core.ipynb #c8ef4eff
 def _shifted_copy(dst:Tensor, src:Tensor, s:int, sel:tuple):
     "`dst[i][sel] = src[(i + s) % n][sel]` for every sample i: two slice copies, no gather"
     n = src.shape[0]
@@ -189,7 +189,7 @@ if numba is not None:
 
     @numba.njit(parallel=True, nogil=True, cache=True)
     def _paste_lines(src, out, bs, n_lead, n_lines, cuts, rows, shifts):
-        "Copy each segment of each line of `out` (bytes) from the same place in its source sample"
+        "Copy every line of `out` (bytes) from the same place in its sources, one run of same-source segments at a time"
         line = cuts[0, -1]
         block = n_lines * line  # the bytes of one sample and channel
         for task in numba.prange(bs * n_lead):  # one sample and channel per task
@@ -198,7 +198,7 @@ if numba is not None:
             c = i if cuts.shape[0] > 1 else 0
             # consecutive segments from the same source are one run in memory: copy runs, not segments,
             # so that the lines outside a box cost one copy together
-            run_src, run_start = -1, 0
+            run_src, run_start, run_from = -1, 0, 0  # run_from: where the run's source block starts
             for m in range(n_lines):
                 for q in range(cuts.shape[1] - 1):
                     a, b = cuts[c, q], cuts[c, q + 1]
@@ -206,10 +206,9 @@ if numba is not None:
                         s = (i + shifts[rows[c, m, q]]) % bs
                         if s != run_src:
                             at = m * line + a
-                            if run_src >= 0:
-                                _copy_bytes(out, src, task * block + run_start, (run_src * n_lead + lead) * block + run_start, at - run_start)
-                            run_src, run_start = s, at
-            _copy_bytes(out, src, task * block + run_start, (run_src * n_lead + lead) * block + run_start, block - run_start)
+                            if run_src >= 0: _copy_bytes(out, src, task * block + run_start, run_from + run_start, at - run_start)
+                            run_src, run_start, run_from = s, at, (s * n_lead + lead) * block
+            _copy_bytes(out, src, task * block + run_start, run_from + run_start, block - run_start)
 
 _kernel_lock = threading.Lock()  # numba's workqueue threading layer (its fallback) must not be entered by two threads at once
 _kernel_usable = numba is not None
@@ -311,7 +310,7 @@ class PastePlan(MixPlan):
         return self._paste_torch(t) if layout is None else self._paste_lines(t, *layout)
 
     def _paste_lines(self, t:Tensor, src:Tensor, n_lead:int, unit:int)->Tensor:
-        "Per sample, on the CPU: the compiled kernel copies every segment of every line once, from `src`, `t` in memory order"
+        "Per sample, on the CPU: the compiled kernel copies each output element once, from `src`, `t` in memory order"
         dst = torch.empty_like(src, memory_format=torch.contiguous_format)
         out = dst if src is t else dst.movedim(-1, 1)  # channels last again, like `t`
         with _kernel_lock:
