@@ -1,4 +1,4 @@
-"""`from cutmix_fastai.all import *` brings in the callbacks, the pure-torch core, the data and visual helpers.
+"""`from cutmix_fastai.all import *` brings in what users call: the callbacks and the registry, the data and visual helpers, and the few core names needed to write a new method.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/all.html.md"""
 
@@ -7,11 +7,12 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/05_all.ipynb #18fd2b5e
+# %% ../nbs/05_all.ipynb #a4fe5cfc
 from .core import *
 from .callbacks import *
 from .data import *
 from .vis import *
-from . import core, callbacks, data, vis
-# nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing
-__all__ = core.__all__ + callbacks.__all__ + data.__all__ + vis.__all__
+from . import callbacks, data, vis
+# nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing. From the core, only
+# what a new method is written with: the plans' internals stay in `cutmix_fastai.core`
+__all__ = callbacks.__all__ + data.__all__ + vis.__all__ + ['FILL', 'Regions', 'sampler', 'draw_plan', 'rand_boxes', 'beta_draws']
