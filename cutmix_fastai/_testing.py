@@ -7,7 +7,7 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/testing.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/07_testing.ipynb #8b682efb
+# %% ../nbs/07_testing.ipynb #07b84feb
 import math
 from fastai.vision.all import *
 from fastcore.test import *
@@ -15,10 +15,10 @@ import tempfile
 from matplotlib.patches import Rectangle
 from cutmix_fastai.core import *
 from cutmix_fastai.data import *
-from cutmix_fastai.vis import _region, _title, mix_label, region_boxes
+from cutmix_fastai.vis import _region, _title, _is_box, mix_label, region_boxes
 from cutmix_fastai.benchmark import IMAGENETTE_SYNSETS
 
-# %% ../nbs/07_testing.ipynb #b6e8f1e7
+# %% ../nbs/07_testing.ipynb #7424fa60
 def random_case(g:torch.Generator)->tuple:
     "A random `(bs, C, size)`: mostly images, sometimes 1-D or 3-D, batch sizes 1 to 9, sides from 1"
     D = int(torch.randint(1, 4, (1,), generator=g)) if torch.rand(1, generator=g) < 0.3 else 2
@@ -40,7 +40,7 @@ def check_traced(plan, x:Tensor)->tuple:
     test_eq(out.reshape(bs, -1, N), want)
     return out, rows, pos
 
-# %% ../nbs/07_testing.ipynb #89a40eaa
+# %% ../nbs/07_testing.ipynb #923949c9
 def tiny_cnn(
     n_in:int=1,   # input channels
     n_out:int=10, # classes
@@ -49,7 +49,7 @@ def tiny_cnn(
     return nn.Sequential(ConvLayer(n_in, 16, stride=2), ConvLayer(16, 32, stride=2), ConvLayer(32, 64, stride=2),
                          nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(64, n_out))
 
-# %% ../nbs/07_testing.ipynb #6a37c6f6
+# %% ../nbs/07_testing.ipynb #cd33fc9e
 def check_drawn(
     axs:list,        # axes from `show_mixed`
     cb,              # the callback it used (holds the plan)
@@ -68,14 +68,15 @@ def check_drawn(
         chosen = cb.plan.plans[int(cb.plan.choice[i])] if isinstance(cb.plan, ChoicePlan) else cb.plan
         if chosen.mixed and not chosen.spatial: test_eq(len(rects), 0); continue  # a blended sample: nothing outlined
         rows, pos = maps[0][i].cpu(), maps[1][i].cpu()
-        boxes = region_boxes(rows, cb.idx.shape[0])
+        boxes = {k: v for k, v in region_boxes(rows, cb.idx.shape[0]).items() if _is_box(rows == k)}  # others: contours
         test_eq(len(rects), len(boxes))
         for rect, (k, (t, l, b_, r)) in zip(rects, boxes.items()):
             test_close(rect.get_xy(), (l - .5, t - .5)); test_eq((rect.get_width(), rect.get_height()), (r - l, b_ - t))
         src = cb.idx[:, i].cpu()[rows.clamp(min=0)]
-        test_close(shown, x[:, 0].flatten(1)[src, pos].view(shown.shape), eps=1e-6)
+        fill = getattr(getattr(cb.plan, 'regions', None), 'fill', 0.)
+        test_close(shown, torch.where(rows == FILL, fill, x[:, 0].flatten(1)[src, pos].view(shown.shape)), eps=1e-6)
 
-# %% ../nbs/07_testing.ipynb #b7bf7c3f
+# %% ../nbs/07_testing.ipynb #31090c05
 def make_imagenette_like(
     dest:Path,               # folder to create
     n_train:int=20,          # training images per class
