@@ -7,7 +7,7 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/05_all.ipynb #5bd73fd4
+# %% ../nbs/05_all.ipynb #0fd462e8
 from .core import *
 from .callbacks import *
 from .data import *
