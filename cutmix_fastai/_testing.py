@@ -7,18 +7,17 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/testing.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/07_testing.ipynb #07b84feb
+# %% ../nbs/07_testing.ipynb #624b5a45
 import math
 from fastai.vision.all import *
 from fastcore.test import *
-import tempfile
 from matplotlib.patches import Rectangle
 from cutmix_fastai.core import *
 from cutmix_fastai.data import *
 from cutmix_fastai.vis import _region, _title, _is_box, mix_label, region_boxes
 from cutmix_fastai.benchmark import IMAGENETTE_SYNSETS
 
-# %% ../nbs/07_testing.ipynb #7424fa60
+# %% ../nbs/07_testing.ipynb #f182512d
 def random_case(g:torch.Generator)->tuple:
     "A random `(bs, C, size)`: mostly images, sometimes 1-D or 3-D, batch sizes 1 to 9, sides from 1"
     D = int(torch.randint(1, 4, (1,), generator=g)) if torch.rand(1, generator=g) < 0.3 else 2
@@ -40,7 +39,7 @@ def check_traced(plan, x:Tensor)->tuple:
     test_eq(out.reshape(bs, -1, N), want)
     return out, rows, pos
 
-# %% ../nbs/07_testing.ipynb #923949c9
+# %% ../nbs/07_testing.ipynb #408c8d69
 def tiny_cnn(
     n_in:int=1,   # input channels
     n_out:int=10, # classes
@@ -49,7 +48,7 @@ def tiny_cnn(
     return nn.Sequential(ConvLayer(n_in, 16, stride=2), ConvLayer(16, 32, stride=2), ConvLayer(32, 64, stride=2),
                          nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(64, n_out))
 
-# %% ../nbs/07_testing.ipynb #cd33fc9e
+# %% ../nbs/07_testing.ipynb #85e4502e
 def check_drawn(
     axs:list,        # axes from `show_mixed`
     cb,              # the callback it used (holds the plan)
@@ -76,7 +75,7 @@ def check_drawn(
         fill = getattr(getattr(cb.plan, 'regions', None), 'fill', 0.)
         test_close(shown, torch.where(rows == FILL, fill, x[:, 0].flatten(1)[src, pos].view(shown.shape)), eps=1e-6)
 
-# %% ../nbs/07_testing.ipynb #31090c05
+# %% ../nbs/07_testing.ipynb #36f32f6a
 def make_imagenette_like(
     dest:Path,               # folder to create
     n_train:int=20,          # training images per class
