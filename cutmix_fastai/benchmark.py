@@ -13,14 +13,87 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from fastai.vision.all import *
 from fastcore.script import call_parse
+from fastprogress.fastprogress import progress_bar
 import cutmix_fastai
 from .callbacks import *
 from .data import *
 
 # %% auto #0
-__all__ = ['LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'CONFIG', 'BenchError', 'find_layout', 'imagenette_url',
-           'folder_dls', 'get_dls', 'get_arch', 'train_run', 'summarise', 'plot_curves', 'plot_config', 'run_benchmark',
-           'main', 'show_results']
+__all__ = ['PEERS', 'PEER_OF', 'LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'N_BINS', 'CONFIG', 'PeerMixer',
+           'SoftTargetLoss', 'method_setup', 'BenchError', 'find_layout', 'imagenette_url', 'folder_dls', 'get_dls',
+           'get_arch', 'calibration', 'train_run', 'summarise', 'plot_curves', 'plot_methods', 'plot_reliability',
+           'plot_config', 'run_benchmark', 'main', 'show_results']
+
+# %% ../nbs/06_benchmark.ipynb #30210627
+class PeerMixer(Callback):
+    "Call a peer's batch transform (timm's `Mixup`, torchvision's `v2.CutMix`/`v2.MixUp`) on the training batch"
+    order, run_valid = MixCallback.order, False
+    def __init__(self,
+        transform, # called as `transform(x, y)` with class indices `y`; returns the mixed `x` and soft targets
+    ): self.transform = transform
+    def before_batch(self):
+        x, y = self.xb[0], self.yb[0]
+        # the peers expect plain tensors; fastai's tensor types come back on the output so that fastai's hooks still apply
+        xm, ym = self.transform(x.as_subclass(Tensor), y.as_subclass(Tensor))
+        self.learn.xb, self.learn.yb = (xm.as_subclass(type(x)),), (ym,)
+
+class SoftTargetLoss:
+    "Soft-target cross-entropy while training (the peers' dense targets), `hard` on class indices (validation)"
+    def __init__(self,
+        soft, # loss for (bs, c) probability targets
+        hard, # the recipe's loss for class indices; its activation and decodes are kept
+    ): self.soft, self.hard = soft, hard
+    def __call__(self, out, targ): return self.soft(out, targ) if targ.is_floating_point() else self.hard(out, targ)
+    def activation(self, x): return self.hard.activation(x)
+    def decodes(self, x): return self.hard.decodes(x)
+
+def _timm(name:str, **kw):
+    try: from timm.data import Mixup
+    except ImportError: raise BenchError(f"method {name} needs timm: pip install 'cutmix_fastai[bench]'") from None
+    return Mixup(**kw)
+
+def _timm_peer(name, mixup_alpha, cutmix_alpha):
+    def make(n_classes, smoothing, hard):
+        from timm.loss import SoftTargetCrossEntropy
+        mix = _timm(name, mixup_alpha=mixup_alpha, cutmix_alpha=cutmix_alpha, label_smoothing=smoothing, num_classes=n_classes)
+        return [PeerMixer(mix)], SoftTargetLoss(SoftTargetCrossEntropy(), hard)
+    return make
+
+def _tv_peer(cls_name):
+    def make(n_classes, smoothing, hard):
+        from torchvision.transforms import v2
+        soft = partial(F.cross_entropy, label_smoothing=smoothing)
+        return [PeerMixer(getattr(v2, cls_name)(num_classes=n_classes))], SoftTargetLoss(soft, hard)
+    return make
+
+def _fastai_peer(cls_name):
+    def make(n_classes, smoothing, hard):
+        import fastai.callback.mixup as fm
+        return [getattr(fm, cls_name)()], None
+    return make
+
+PEERS = {
+    'fastai_cutmix': _fastai_peer('CutMix'),
+    'fastai_mixup': _fastai_peer('MixUp'),
+    'timm_cutmix': _timm_peer('timm_cutmix', 0., 1.),
+    'timm_mixup': _timm_peer('timm_mixup', 1., 0.),
+    'tv_cutmix': _tv_peer('CutMix'),
+    'tv_mixup': _tv_peer('MixUp'),
+}
+# the method of ours that each peer implements, for the table's comparison with the nearest peer
+PEER_OF = {'cutmix': ['fastai_cutmix', 'timm_cutmix', 'tv_cutmix'], 'mixup': ['fastai_mixup', 'timm_mixup', 'tv_mixup']}
+
+def method_setup(
+    name:str,              # a key of `METHODS` or `PEERS`
+    n_classes:int,         # classes, for the peers' soft targets
+    label_smoothing:float, # the recipe's label smoothing, passed on to the peers' soft targets
+    loss,                  # the recipe's loss on class indices
+)->tuple:                  # callbacks, and the loss to train with
+    "The callbacks and loss of a benchmark method: ours from the registry, or a peer"
+    if name in PEERS:
+        cbs, peer_loss = PEERS[name](n_classes, label_smoothing, loss)
+        return cbs, peer_loss or loss
+    return mixers(name), loss
 
 # %% ../nbs/06_benchmark.ipynb #611ff37b
 class BenchError(Exception):
@@ -115,22 +188,43 @@ def _cpu_broadcast(self, t, rank):
     "fastai's DistributedDL broadcasts with `.cuda()` (nccl only); under gloo on the CPU the tensor stays on the CPU"
     t = torch.LongTensor(t); torch.distributed.broadcast(t, rank); return t.tolist()
 
+N_BINS = 15
+
+def calibration(
+    logits:Tensor, # (n, c) the clean model's validation outputs
+    targs:Tensor,  # (n,) class indices
+)->dict:           # nll, ece, and the reliability bins
+    "Validation cross-entropy, top-1 expected calibration error (torchmetrics, 15 bins), and the bins' counts for a reliability diagram"
+    from torchmetrics.classification import MulticlassCalibrationError
+    logits, targs = logits.float(), targs.long()
+    probs = logits.softmax(1)
+    ece = MulticlassCalibrationError(num_classes=logits.shape[1], n_bins=N_BINS, norm='l1')(probs, targs)
+    conf, pred = probs.max(1)
+    # the bins torchmetrics uses: (i/15, (i+1)/15], confidence 0 in the first
+    b = (torch.ceil(conf * N_BINS).long() - 1).clamp(0, N_BINS - 1)
+    count = torch.bincount(b, minlength=N_BINS)
+    conf_sum = torch.zeros(N_BINS, dtype=torch.float64).index_add_(0, b, conf.double())
+    correct = torch.zeros(N_BINS, dtype=torch.float64).index_add_(0, b, (pred == targs).double())
+    return dict(nll=float(F.cross_entropy(logits, targs)), ece=float(ece),
+                bins=dict(count=count.tolist(), conf_sum=conf_sum.tolist(), correct=correct.tolist()))
+
 def train_run(
     dls:DataLoaders,     # the data
-    method:str,          # a name in the registry, `METHODS`
+    method:str,          # a name in the registry, `METHODS`, or a peer, `PEERS`
     arch:str='xresnet50',# model name, see `get_arch`
     epochs:int=5,        # epochs
     lr:float=8e-3,       # learning rate of the flat-cos schedule
     seed:int=0,          # seed of the model's initial weights and of the mixing draws
     label_smoothing:bool=False, # LabelSmoothingCrossEntropy instead of cross-entropy
     quiet:bool=False,    # hide the progress bars
-)->dict:                 # accuracy, error, secs_per_epoch, and the validation error after every epoch
+)->dict:                 # accuracy, error, nll, ece, reliability bins, secs_per_epoch, the validation error after every epoch
     "Train one model with the benchmark's recipe and one mixing method"
     set_seed(seed, reproducible=True)
     loss = LabelSmoothingCrossEntropyFlat() if label_smoothing else CrossEntropyLossFlat()
+    cbs, train_loss = method_setup(method, dls.c, 0.1 if label_smoothing else 0., loss)
     n_in = dls.one_batch()[0].shape[1]
-    learn = vision_learner(dls, get_arch(arch), n_in=n_in, pretrained=False, loss_func=loss, opt_func=ranger,
-                           metrics=accuracy, cbs=mixers(method))
+    learn = vision_learner(dls, get_arch(arch), n_in=n_in, pretrained=False, loss_func=train_loss, opt_func=ranger,
+                           metrics=accuracy, cbs=cbs)
     if torch.cuda.is_available(): learn = learn.to_fp16()
     distributed = num_distrib() > 1
     if distributed:
@@ -143,7 +237,9 @@ def train_run(
         learn.fit_flat_cos(epochs, lr)
     secs = (time.perf_counter() - start) / epochs
     errors = [1 - float(v[2]) for v in learn.recorder.values]
-    return dict(accuracy=1 - errors[-1], error=errors[-1], secs_per_epoch=secs, curve=errors)
+    # every process scores the whole validation set with the clean model, outside the distributed context
+    with learn.no_bar(): logits, targs = learn.get_preds(dl=dls.valid, act=noop)
+    return dict(accuracy=1 - errors[-1], error=errors[-1], secs_per_epoch=secs, curve=errors, **calibration(logits, targs))
 
 # %% ../nbs/06_benchmark.ipynb #ef4e9d6c
 CONFIG = ['dataset', 'n_train', 'size', 'epochs', 'arch', 'bs', 'lr', 'label_smoothing']
@@ -152,24 +248,40 @@ def _verdict(d:float, se:float)->str:
     if not np.isfinite(se) or se == 0: return 'one seed: no verdict'
     return 'within noise' if abs(d) <= 2 * se else ('helps' if d < 0 else 'hurts')
 
+def _compare(err:pd.Series, base:pd.Series)->tuple:
+    "Difference of mean errors, and its verdict"
+    d = err.mean() - base.mean()
+    se = np.sqrt(err.var(ddof=1) / len(err) + base.var(ddof=1) / len(base)) if min(len(err), len(base)) > 1 else np.nan
+    return f"{d:+.2f}", _verdict(d, se)
+
+def _mean_std(v:pd.Series, fmt:str='.2f')->str:
+    v = v.dropna()
+    if v.empty: return '–'
+    return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt}}" if len(v) > 1 else f"{v.mean():{fmt}}"
+
 def summarise(
     df:pd.DataFrame, # the rows of `results.csv`
 )->str:              # a markdown table per configuration
-    "Mean ± std over seeds of accuracy and error for each configuration and method, against no mixing"
+    "Mean ± std over seeds of accuracy, error, nll and ece for each configuration and method, against no mixing and the nearest peer"
     out = []
+    for col in ('nll', 'ece'):
+        if col not in df: df = df.assign(**{col: np.nan})  # rows written before these columns existed
     for cfg, g in df.groupby(CONFIG, sort=False, dropna=False):
         head = ', '.join(f"{k} {v}" for k, v in zip(CONFIG, cfg))
-        rows = ['| method | seeds | accuracy % | error % | Δ error vs none (pts) | verdict | s/epoch |', '|---|---|---|---|---|---|---|']
-        base = g[g.method == 'none'].error * 100
+        rows = ['| method | seeds | accuracy % | error % | Δ error vs none (pts) | verdict | vs nearest peer | nll | ECE % | s/epoch |',
+                '|---|---|---|---|---|---|---|---|---|---|']
+        errs = {m: r.error * 100 for m, r in g.groupby('method', sort=False)}
+        base = errs.get('none')
         for m, r in g.groupby('method', sort=False):
-            acc, err = r.accuracy * 100, r.error * 100
-            if m == 'none' or base.empty: delta, verdict = '', ''
-            else:
-                d = err.mean() - base.mean()
-                se = np.sqrt(err.var(ddof=1) / len(err) + base.var(ddof=1) / len(base)) if min(len(err), len(base)) > 1 else np.nan
-                delta, verdict = f"{d:+.2f}", _verdict(d, se)
-            rows.append(f"| {m} | {len(r)} | {acc.mean():.2f} ± {acc.std(ddof=1) if len(r) > 1 else float('nan'):.2f} | "
-                        f"{err.mean():.2f} ± {err.std(ddof=1) if len(r) > 1 else float('nan'):.2f} | {delta} | {verdict} | {r.secs_per_epoch.mean():.1f} |")
+            delta, verdict = ('', '') if m == 'none' or base is None else _compare(errs[m], base)
+            peers = [q for q in PEER_OF.get(m, []) if q in errs]
+            if peers:
+                q = min(peers, key=lambda q: errs[q].mean())  # the best peer implementation of the same method
+                dq, vq = _compare(errs[m], errs[q])
+                vs_peer = f"{dq} vs {q}: {dict(helps='better', hurts='worse').get(vq, vq)}"
+            else: vs_peer = ''
+            rows.append(f"| {m} | {len(r)} | {_mean_std(r.accuracy * 100)} | {_mean_std(errs[m])} | {delta} | {verdict} | {vs_peer} | "
+                        f"{_mean_std(r.nll, '.3f')} | {_mean_std(r.ece * 100)} | {r.secs_per_epoch.mean():.1f} |")
         out.append(f"**{head}**\n\n" + '\n'.join(rows))
     return '\n\n'.join(out) + '\n'
 
@@ -189,17 +301,66 @@ def plot_curves(
     fig.tight_layout(); fig.savefig(fname, dpi=110); plt.close(fig)
 
 # %% ../nbs/06_benchmark.ipynb #27e9430b
+def plot_methods(
+    res:pd.DataFrame, # rows of `results.csv` for one configuration
+    fname:Path,       # where to write the PNG
+    title:str='',     # the plot's title
+):
+    "Validation error and ECE per method: one dot per seed, and mean ± std"
+    ms = list(dict.fromkeys(res.method))
+    cols = [c for c in ('error', 'ece') if c in res and res[c].notna().any()]
+    fig, axs = plt.subplots(1, len(cols), figsize=(4.5 * len(cols), 0.45 * len(ms) + 1.6), squeeze=False)
+    for ax, col in zip(axs[0], cols):
+        for i, m in enumerate(ms):
+            v = res.loc[res.method == m, col].dropna() * 100
+            if v.empty: continue
+            ax.plot(v, np.full(len(v), i) + np.linspace(-.12, .12, len(v)), 'o', ms=4, alpha=.6, color='C0')
+            ax.errorbar(v.mean(), i, xerr=v.std(ddof=1) if len(v) > 1 else 0, fmt='|', ms=14, capsize=4, color='k')
+        if 'none' in ms and col in res:
+            ax.axvline(res.loc[res.method == 'none', col].mean() * 100, color='grey', ls='--', lw=1)
+        ax.set_yticks(range(len(ms)), ms if ax is axs[0, 0] else [''] * len(ms)); ax.invert_yaxis()
+        ax.set_xlabel({'error': 'validation error %', 'ece': 'ECE % (15 bins)'}[col]); ax.grid(alpha=.3, axis='x')
+    fig.suptitle(title, fontsize=9); fig.tight_layout(); fig.savefig(fname, dpi=110); plt.close(fig)
+
+def plot_reliability(
+    bins:pd.DataFrame, # rows of `reliability.csv` for one configuration: method, seed, bin, count, conf_sum, correct
+    fname:Path,        # where to write the PNG
+    title:str='',      # the plot's title
+):
+    "One reliability diagram per method, the seeds' bins pooled: accuracy against confidence, and the diagonal of perfect calibration"
+    ms = list(dict.fromkeys(bins.method))
+    nc = min(4, len(ms)); nr = -(-len(ms) // nc)
+    fig, axs = plt.subplots(nr, nc, figsize=(2.6 * nc, 2.6 * nr + .4), squeeze=False)
+    edges = np.linspace(0, 1, N_BINS + 1)
+    for ax, m in zip(axs.flat, ms):
+        b = bins[bins.method == m].groupby('bin')[['count', 'conf_sum', 'correct']].sum().reindex(range(N_BINS), fill_value=0)
+        acc = np.where(b['count'] > 0, b.correct / b['count'].clip(lower=1), np.nan)
+        ax.bar(edges[:-1], acc, width=1 / N_BINS, align='edge', edgecolor='k', lw=.5, label='accuracy')
+        ax.plot([0, 1], [0, 1], 'r--', lw=1)
+        ece = (b.conf_sum - b.correct).abs().sum() / max(b['count'].sum(), 1)
+        ax.set_title(f"{m}\nECE {ece * 100:.2f}%", fontsize=8); ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.tick_params(labelsize=7)
+    for ax in axs.flat[len(ms):]: ax.axis('off')
+    fig.supxlabel('confidence', fontsize=8); fig.supylabel('accuracy', fontsize=8)
+    fig.suptitle(title, fontsize=8); fig.tight_layout(); fig.savefig(fname, dpi=100); plt.close(fig)
+
 def plot_config(
     out:Path, # a `--out` folder
     cfg:dict, # one configuration: the `CONFIG` columns and their values
-)->Path:      # the PNG written, one per configuration so that no run's plot replaces another's
-    "Plot the error curves of one configuration from `curves.csv`"
-    cur = pd.read_csv(Path(out)/'curves.csv')
-    mask = np.logical_and.reduce([cur[k].astype(str) == str(v) for k, v in cfg.items()])
+)->list:      # the PNGs written, one set per configuration so that no run's plot replaces another's
+    "Plot one configuration: error curves from `curves.csv`, error and ECE per method, and the reliability diagrams"
+    out = Path(out)
     slug = '_'.join(f"{k}-{v}" for k, v in cfg.items()).replace('/', '-').replace(' ', '')
-    fname = Path(out)/f'error_curves_{slug}.png'
-    plot_curves(cur[mask], fname, ', '.join(f"{k} {v}" for k, v in cfg.items()))
-    return fname
+    title = ', '.join(f"{k} {v}" for k, v in cfg.items())
+    def rows(name):
+        df = pd.read_csv(out/name)
+        return df[np.logical_and.reduce([df[k].astype(str) == str(v) for k, v in cfg.items()])]
+    pngs = [out/f'error_curves_{slug}.png', out/f'methods_{slug}.png']
+    plot_curves(rows('curves.csv'), pngs[0], title)
+    plot_methods(rows('results.csv'), pngs[1], title)
+    if (out/'reliability.csv').exists():
+        rel = rows('reliability.csv')
+        if len(rel): pngs.append(out/f'reliability_{slug}.png'); plot_reliability(rel, pngs[-1], title)
+    return pngs
 
 def _meta(args:dict)->dict:
     "Versions, device, command and git commit of this invocation"
@@ -224,7 +385,7 @@ def run_benchmark(
     runs:int=1,        # seeds per method: seed, seed+1, ...
     bs:int=64,         # batch size
     arch:str='xresnet50', # fastai or torchvision model name
-    methods:str='none,mixup,cutmix,ricap', # comma-separated names from the registry, `METHODS`
+    methods:str='none,mixup,cutmix,ricap', # comma-separated names from the registry, `METHODS`, or peers, `PEERS`
     n_train:int=None,  # class-balanced training subset
     n_valid:int=None,  # IDX only: class-balanced subset of the t10k validation set
     lr:float=8e-3,     # learning rate
@@ -237,7 +398,9 @@ def run_benchmark(
     "Train every method for every seed with one recipe; append each run's results to `out` as soon as it ends"
     args = {k: v for k, v in locals().items()}
     ms = [m.strip() for m in methods.split(',') if m.strip()]
-    if bad := [m for m in ms if m not in METHODS]: raise BenchError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
+    known = [*METHODS, *PEERS]
+    if bad := [m for m in ms if m not in known]: raise BenchError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(known)}")
+    if any(m.startswith('timm') for m in ms): _timm(next(m for m in ms if m.startswith('timm')))  # fail before training
     if path is not None: find_layout(path)  # fail early, before anything is trained
     get_arch(arch)
     name = dataset if path is None else Path(path).name
@@ -257,16 +420,19 @@ def run_benchmark(
         o.mkdir(parents=True, exist_ok=True)
         with open(o/'runs.jsonl', 'a') as f: f.write(json.dumps(_meta(args)) + '\n')
     rows = []
-    for j, (s, m) in enumerate(todo):
+    runs_bar = todo if quiet or not writer else progress_bar(todo, leave=True)  # over the runs; fastai's bars show each run
+    for j, (s, m) in enumerate(runs_bar):
         r = train_run(dls, m, arch, epochs, lr, s, label_smoothing, quiet)
-        row = {**cfg, 'method': m, 'seed': s, 'accuracy': r['accuracy'], 'error': r['error'], 'secs_per_epoch': r['secs_per_epoch']}
+        row = {**cfg, 'method': m, 'seed': s, **{k: r[k] for k in ('accuracy', 'error', 'nll', 'ece', 'secs_per_epoch')}}
         rows.append(row)
         if not writer: continue
         # each run's rows are on disk the moment it ends: an interrupted invocation keeps every finished run
         _append_csv(pd.DataFrame([row]), o/'results.csv')
         _append_csv(pd.DataFrame([{**cfg, 'method': m, 'seed': s, 'epoch': e, 'error': err} for e, err in enumerate(r['curve'])]), o/'curves.csv')
+        _append_csv(pd.DataFrame({**cfg, 'method': m, 'seed': s, 'bin': range(N_BINS), **r['bins']}), o/'reliability.csv')
         (o/'results.md').write_text(summarise(pd.read_csv(o/'results.csv')))
-        print(f"[{j + 1}/{len(todo)}] {m} seed {s}: error {r['error']:.4f} (accuracy {r['accuracy']:.4f}), {r['secs_per_epoch']:.1f} s/epoch", flush=True)
+        print(f"[{j + 1}/{len(todo)}] {m} seed {s}: error {r['error']:.4f} (accuracy {r['accuracy']:.4f}), nll {r['nll']:.4f}, "
+              f"ECE {r['ece']:.4f}, {r['secs_per_epoch']:.1f} s/epoch", flush=True)
     if writer and rows: plot_config(o, cfg)
     return pd.DataFrame(rows)
 
@@ -280,7 +446,7 @@ def main(
     runs:int=1,        # seeds per method
     bs:int=64,         # batch size
     arch:str='xresnet50', # fastai or torchvision model name: xresnet18, xresnet50, resnet18, ...
-    methods:str='none,mixup,cutmix,ricap', # comma-separated names from the registry (an unknown name lists them all)
+    methods:str='none,mixup,cutmix,ricap', # comma-separated names from the registry or peers (an unknown name lists them all)
     n_train:int=None,  # class-balanced training subset (the data-scarce regime)
     n_valid:int=None,  # IDX only: class-balanced subset of the t10k validation set
     lr:float=8e-3,     # learning rate
@@ -295,6 +461,10 @@ def main(
     try: run_benchmark(dataset, path, size, epochs, runs, bs, arch, methods, n_train, n_valid, lr, label_smoothing, out, seed, quiet, resume)
     except BenchError as e:
         print(f"cutmix-bench: error: {e}", file=sys.stderr); sys.exit(2)
+    except KeyboardInterrupt:
+        print(f"cutmix-bench: interrupted; every finished run is in {Path(out)/'results.csv'}: "
+              "run the same command with --resume to train only the rest", file=sys.stderr)
+        sys.exit(130)
     if not rank_distrib(): print((Path(out)/'results.md').read_text())
     # left to interpreter teardown, gloo sometimes aborts
     if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
@@ -303,9 +473,10 @@ def main(
 def show_results(
     out:str, # a `--out` folder of `cutmix-bench`
 ):
-    "Display the results table and the error curves of a benchmark folder, in a notebook"
+    "Display the results table and the plots of a benchmark folder, in a notebook"
     from IPython.display import Markdown, Image, display
     out = Path(out)
     if not (out/'results.md').exists(): return print(f"no results in {out} yet")
     display(Markdown((out/'results.md').read_text()))
-    for png in sorted(out.glob('error_curves_*.png')): display(Image(filename=str(png)))
+    for kind in ('methods', 'reliability', 'error_curves'):
+        for png in sorted(out.glob(f'{kind}_*.png')): display(Image(filename=str(png)))
