@@ -1,4 +1,4 @@
-"""Helpers shared by the notebooks' tests: random shapes, a pixel tracer, a small CNN, a checker for pictures, and an offline Imagenette-like folder. They live in the private module `cutmix_fastai._testing`, which `cutmix_fastai.all` does not import.
+"""Helpers shared by the notebooks' tests: random shapes, a pixel tracer, a small CNN, a checker for pictures, real colour photos, and an offline Imagenette-like folder. They live in the private module `cutmix_fastai._testing`, which `cutmix_fastai.all` does not import.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/testing.html.md"""
 
@@ -74,6 +74,24 @@ def check_drawn(
         src = cb.idx[:, i].cpu()[rows.clamp(min=0)]
         fill = getattr(getattr(cb.plan, 'regions', None), 'fill', 0.)
         test_close(shown, torch.where(rows == FILL, fill, x[:, 0].flatten(1)[src, pos].view(shown.shape)), eps=1e-6)
+
+# %% ../nbs/07_testing.ipynb #fe6db67a
+PHOTOS = ('astronaut', 'chelsea', 'coffee', 'rocket')
+
+def photo_batch(
+    size:int=96, # side of the square images
+)->tuple:        # `(x, y, vocab)`: x (8, 3, size, size) float in [0, 1]; the four photos, then the same flipped
+    "Real colour photos for pictures and tests: the four that ship with scikit-image, centre-cropped and resized"
+    import skimage.data
+    imgs = []
+    for name in PHOTOS:
+        a = torch.from_numpy(np.ascontiguousarray(getattr(skimage.data, name)())).permute(2, 0, 1).float() / 255
+        h, w = a.shape[1:]
+        s = min(h, w)
+        a = a[:, (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+        imgs.append(F.interpolate(a[None], size=(size, size), mode='area')[0])
+    x = torch.stack(imgs + [i.flip(-1) for i in imgs])
+    return x, torch.arange(8) % 4, list(PHOTOS)
 
 # %% ../nbs/07_testing.ipynb #36f32f6a
 def make_imagenette_like(

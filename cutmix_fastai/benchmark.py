@@ -373,7 +373,13 @@ def _meta(args:dict)->dict:
                 versions={'cutmix_fastai': cutmix_fastai.__version__, 'torch': torch.__version__, 'fastai': fastai.__version__, 'torchvision': torchvision.__version__})
 
 def _append_csv(df:pd.DataFrame, fname:Path):
-    "Append rows, writing the header only for a new file"
+    "Append rows, writing the header only for a new file; a file with other columns (an older version's) is rewritten with both"
+    if fname.exists():
+        with open(fname) as f: cols = f.readline().strip().split(',')
+        if cols != list(df.columns):
+            old = pd.read_csv(fname)
+            pd.concat([old, df], ignore_index=True).to_csv(fname, index=False)
+            return
     df.to_csv(fname, mode='a', header=not fname.exists(), index=False)
 
 # %% ../nbs/06_benchmark.ipynb #91d1aadd

@@ -12,7 +12,7 @@ from .core import *
 
 # %% auto #0
 __all__ = ['METHODS', 'mixed_loss', 'MixCallback', 'RegionMixCallback', 'CutMix', 'Mixup', 'RICAP', 'ResizeMix', 'Cutout',
-           'GridMix', 'FMix', 'MixChoice', 'mixers']
+           'GridMix', 'FMix', 'SaliencyMix', 'MixChoice', 'mixers']
 
 # %% ../nbs/02_callbacks.ipynb #3283e197
 def mixed_loss(
@@ -118,7 +118,8 @@ class MixCallback(Callback):
         pct_train:float=0, # how far training has got, from 0 to 1
     )->MixPlan:
         "Draw the plan for a batch shaped like `x`, from the method's `sampler`"
-        return draw_plan(self.sampler, x.shape[0], x.shape[2:], self.per_sample, self.true_lambda, x.device, x.dtype, **self.params)
+        return draw_plan(self.sampler, x.shape[0], x.shape[2:], self.per_sample, self.true_lambda, x.device, x.dtype, batch=x,
+                         **self.params)
 
     def check_input(self,
         x:Tensor, # the batch's first input
@@ -223,6 +224,11 @@ class FMix(RegionMixCallback):
     "FMix (Harris et al. 2020): the partner fills a random low-frequency mask; labels weighted by area"
     sampler = fmix_mask
 
+# %% ../nbs/02_callbacks.ipynb #1182e20c
+class SaliencyMix(RegionMixCallback):
+    "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the partner's most salient pixel; labels weighted by area"
+    sampler = saliencymix_regions
+
 # %% ../nbs/02_callbacks.ipynb #7ab10b6c
 class MixChoice(MixCallback):
     "Pick one of several mixers for each batch, or for each sample"
@@ -265,6 +271,7 @@ METHODS = {
     'cutout': lambda: [Cutout()],
     'gridmix': lambda: [GridMix()],
     'fmix': lambda: [FMix()],
+    'saliencymix': lambda: [SaliencyMix()],
     'mixup': lambda: [Mixup()],
     'mixchoice': lambda: [MixChoice([Mixup(0.8), CutMix(1.)])],
 }

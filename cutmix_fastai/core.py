@@ -16,7 +16,8 @@ from .kernel import kernel_paste
 __all__ = ['FILL', 'check_param', 'check_choice', 'beta_draws', 'partner_shifts', 'shift_idx', 'rand_boxes', 'box_volume',
            'region_bits', 'region_extents', 'Regions', 'MixPlan', 'PastePlan', 'sampler', 'check_params', 'draw_plan',
            'cutmix_regions', 'ricap_regions', 'check_range', 'resizemix_regions', 'cutout_regions', 'gridmix_regions',
-           'Mask', 'MaskPlan', 'fmix_mask', 'BlendPlan', 'mixup_weights', 'ChoicePlan']
+           'Mask', 'MaskPlan', 'fmix_mask', 'fine_grained_saliency', 'saliency_peaks', 'saliencymix_regions',
+           'BlendPlan', 'mixup_weights', 'ChoicePlan']
 
 # %% ../nbs/00_core.ipynb #46846c76
 def check_param(
@@ -321,11 +322,12 @@ def sampler(
     kind:str='paste', # 'paste': returns `(Regions, drawn)` (or `(Mask, drawn)`); 'blend': returns the weight λ of the sample itself
     n_sources=2,      # K, the rows of `idx`: an int, or a function of the number of spatial dims D
     on_device:bool=False, # the sampler takes `device=` and builds its regions there (a mask made with torch ops)
+    reads_batch:bool=False, # the sampler looks at the images: it takes `batch=` and `shift=` (partner of sample i: `(i + shift) % bs`)
     **checks,         # each parameter's rule: `check_param`'s `(low, high)`, a tuple of allowed values, or a function `(name, value) -> value`
 ):
     "Declare a function as a method's sampler: what it draws, how many sources it mixes, and how its parameters are checked"
     def deco(f):
-        f.kind, f.checks, f.on_device = kind, checks, on_device
+        f.kind, f.checks, f.on_device, f.reads_batch = kind, checks, on_device, reads_batch
         f.n_sources = n_sources if callable(n_sources) else (lambda D: n_sources)
         return f
     return deco
@@ -354,10 +356,12 @@ def draw_plan(
     true_lambda:bool=True,  # paste: label weights are exact element counts; False: the sampler's drawn fractions
     device=None,            # where the plan's tensors live
     dtype=torch.float32,    # blend: the batch's dtype, in which per-sample weights are rounded (the labels follow)
+    batch:Tensor=None,      # the inputs, for samplers that look at them (SaliencyMix)
     **params,               # the sampler's own parameters
 )->MixPlan:
     "Draw a plan for a batch: partners, then the sampler's regions or weights, then the label weights from them"
     size = tuple(size)
+    if getattr(f, 'reads_batch', False) and batch is None: raise ValueError(f"{f.__name__} looks at the images: pass `batch=`")
     shifts = partner_shifts(bs, f.n_sources(len(size)))
     idx = shift_idx(shifts, bs, device)
     n = bs if per_sample else 1
@@ -369,7 +373,9 @@ def draw_plan(
         w = torch.from_numpy(lam).to(device=device, dtype=dtype)
         wl = w.float()
         return BlendPlan(idx, torch.stack([wl, 1 - wl]), w, shifts, uniform=False)
-    regions, drawn = f(n, size, device=device, **params) if f.on_device else f(n, size, **params)
+    if f.on_device: params = {**params, 'device': device}
+    if f.reads_batch: params = {**params, 'batch': batch, 'shift': shifts[1]}
+    regions, drawn = f(n, size, **params)
     if per_sample: regions.check(size, len(shifts))  # the kernel copies memory on their word
     # exact: integer counts, divided in float64, rounded once to float32
     N = math.prod(size)
@@ -576,6 +582,86 @@ def fmix_mask(
     ranked = torch.arange(N, device=device) >= torch.from_numpy(keep).to(device)[:, None]   # True: the partner's
     partner = torch.empty_like(ranked).scatter_(1, order, ranked).view(n, *size)
     return Mask(partner, N - keep), np.stack([lam, 1 - lam])
+
+# %% ../nbs/00_core.ipynb #40b6f8a5
+_SALIENCY_SCALES = (12, 24, 48, 28, 56, 112)  # OpenCV's neighbourhoods: 3·4, 3·4·2, 3·4·4, 7·4, 7·4·2, 7·4·4
+
+def _grey_levels(x:Tensor)->Tensor:
+    "(n, C, H, W) RGB or grey images as (n, H, W) int32 grey levels 0..255: OpenCV's `BGR2GRAY` for 8-bit images"
+    if x.shape[1] not in (1, 3):
+        raise ValueError(f"saliency needs grey (1-channel) or RGB (3-channel) images; got {x.shape[1]} channels")
+    if x.dtype == torch.uint8:
+        x = x.to(torch.int32)
+        if x.shape[1] == 1: return x[:, 0]
+        return (x[:, 0] * 9798 + x[:, 1] * 19235 + x[:, 2] * 3735 + (1 << 14)) >> 15  # OpenCV's 15-bit weights, rounded
+    x = x.float()
+    g = x[:, 0] if x.shape[1] == 1 else 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
+    lo, hi = g.amin((1, 2), keepdim=True), g.amax((1, 2), keepdim=True)
+    return ((g - lo) / (hi - lo).clamp(min=1e-12) * 255).round().to(torch.int32)
+
+def _blur3(g:Tensor)->Tensor:
+    "OpenCV's 3×3 Gaussian blur of 8-bit images: kernel [1, 2, 1]/4 twice, rounded half up, borders reflected (101)"
+    p = torch.nn.functional.pad(g[:, None].float(), (1, 1, 1, 1), mode='reflect')[:, 0].to(torch.int32)
+    h = p[:, :, :-2] + 2 * p[:, :, 1:-1] + p[:, :, 2:]
+    return (h[:, :-2] + 2 * h[:, 1:-1] + h[:, 2:] + 8) >> 4
+
+def _to_8bit(s:Tensor)->Tensor:
+    "OpenCV's `(uchar)(255. * (float)(s / (float)max))`, per image"
+    m = s.flatten(1).amax(1).float()[:, None, None]
+    return (255. * (s.float() / m).double()).nan_to_num(0).trunc().to(torch.int32)
+
+def fine_grained_saliency(
+    x:Tensor, # (n, C, H, W) images, C = 1 (grey) or 3 (RGB); uint8, or float at any scale
+)->Tensor:    # (n, H, W) int32 saliency, 0..255, on `x`'s device
+    "OpenCV's fine-grained static saliency (Montabone & Soto 2010) of every image, with torch ops on `x`'s device"
+    if x.ndim != 4: raise ValueError(f"saliency needs a batch of 2-D images (n, C, H, W); got shape {tuple(x.shape)}")
+    g = _blur3(_blur3(_grey_levels(x)))
+    n, H, W = g.shape
+    # exact in int32 up to 8M pixels; OpenCV's float32 integral rounds above 65,536 pixels
+    integral = torch.nn.functional.pad(g.cumsum(1).cumsum(2), (1, 0, 1, 0))
+    gf, dev = g.float(), g.device
+    on_sum, off_sum = torch.zeros_like(g), torch.zeros_like(g)
+    ys, xs = torch.arange(H, device=dev), torch.arange(W, device=dev)
+    for r in _SALIENCY_SCALES:
+        y1, y2, x1, x2 = (ys - r + 1).clamp(0, H), (ys + r + 1).clamp(0, H), (xs - r + 1).clamp(0, W), (xs + r + 1).clamp(0, W)
+        rows1, rows2 = integral[:, y1], integral[:, y2]
+        box = (rows2[:, :, x2] + rows1[:, :, x1] - rows2[:, :, x1] - rows1[:, :, x2]).float()
+        # the mean of the surround: the box without its centre pixel, in float32 as OpenCV computes it
+        surround = (box - gf) / ((y2 - y1)[:, None] * (x2 - x1)[None] - 1).float()
+        on_sum += (gf - surround).clamp(min=0).trunc().to(torch.int32)
+        off_sum += (surround - gf).clamp(min=0).trunc().to(torch.int32)
+    on, off = _to_8bit(on_sum), _to_8bit(off_sum)
+    top = torch.maximum(on.flatten(1).amax(1), off.flatten(1).amax(1)).double()[:, None, None]
+    # OpenCV casts `255. * (on + off) / max` to 8 bits: values above 255 wrap around, as there
+    return (255. * (on + off).double() / top).nan_to_num(0).trunc().to(torch.int64).bitwise_and(255).to(torch.int32)
+
+def saliency_peaks(
+    x:Tensor, # (n, C, H, W) images
+)->Tensor:    # (n, 2) int64: the (row, column) of each image's most salient pixel, the first in row-major order on ties
+    "Where each image is most salient, by `fine_grained_saliency`"
+    s = fine_grained_saliency(x).flatten(1).argmax(1)
+    return torch.stack([s // x.shape[-1], s % x.shape[-1]], 1)
+
+# %% ../nbs/00_core.ipynb #05e5827f
+@sampler(reads_batch=True, alpha=(0, None))
+def saliencymix_regions(
+    n:int,            # how many draws: 1 per batch, or bs per sample
+    size:tuple,       # spatial shape (H, W)
+    batch:Tensor,     # (bs, C, H, W) the images, whose partners' saliency places the boxes
+    shift:int,        # the partner of sample i is sample `(i + shift) % bs`
+    alpha:float=1.,   # λ ~ Beta(alpha, alpha); the box has sides `int(side * sqrt(1-λ))`
+)->tuple:             # `(Regions, drawn)`: one box from row 1, and the sampled (λ, 1-λ)
+    "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the most salient pixel of the partner"
+    if len(size) != 2 or batch.ndim != 4:
+        raise ValueError(f"SaliencyMix needs 2-D images (bs, C, H, W); got inputs of shape {tuple(batch.shape)}")
+    bs, sz = batch.shape[0], np.array(size)
+    lam = beta_draws(alpha, n)
+    if n == 1: peaks = saliency_peaks(batch[shift % bs][None])        # per batch: the first sample's partner, for all
+    else: peaks = saliency_peaks(batch).roll(-shift, 0)              # per sample: row i is the peak of partner (i + shift) % bs
+    peak = peaks.cpu().numpy()
+    half = (sz * np.sqrt(1 - lam)[:, None]).astype(np.int64) // 2   # the reference's `int(W * cut_rat) // 2`
+    lo, hi = np.clip(peak - half, 0, sz), np.clip(peak + half, 0, sz)
+    return Regions([1], lo[:, None], hi[:, None]), np.stack([lam, 1 - lam])
 
 # %% ../nbs/00_core.ipynb #e7520935
 class BlendPlan(MixPlan):
