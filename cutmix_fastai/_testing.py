@@ -73,7 +73,10 @@ def check_drawn(
             test_close(rect.get_xy(), (l - .5, t - .5)); test_eq((rect.get_width(), rect.get_height()), (r - l, b_ - t))
         src = cb.idx[:, i].cpu()[rows.clamp(min=0)]
         fill = getattr(getattr(cb.plan, 'regions', None), 'fill', 0.)
-        test_close(shown, torch.where(rows == FILL, fill, x[:, 0].flatten(1)[src, pos].view(shown.shape)), eps=1e-6)
+        want = x.flatten(2)[src, :, pos]                         # (H, W, C): every channel of every pixel, from its source
+        if x.shape[1] == 1: want, rows = want[..., 0], rows      # grey images are drawn as (H, W)
+        else: rows = rows[..., None]
+        test_close(shown, torch.where(rows == FILL, fill, want), eps=1e-6)
 
 # %% ../nbs/07_testing.ipynb #fe6db67a
 PHOTOS = ('astronaut', 'chelsea', 'coffee', 'rocket')

@@ -32,6 +32,7 @@ class PeerMixer(Callback):
         transform, # called as `transform(x, y)` with class indices `y`; returns the mixed `x` and soft targets
     ): self.transform = transform
     def before_batch(self):
+        "Replace the training batch by the peer's mixed inputs and soft targets"
         x, y = self.xb[0], self.yb[0]
         # the peers expect plain tensors; fastai's tensor types come back on the output so that fastai's hooks still apply
         xm, ym = self.transform(x.as_subclass(Tensor), y.as_subclass(Tensor))
@@ -44,8 +45,16 @@ class SoftTargetLoss:
         hard, # the recipe's loss for class indices; its activation and decodes are kept
     ): self.soft, self.hard = soft, hard
     def __call__(self, out, targ): return self.soft(out, targ) if targ.is_floating_point() else self.hard(out, targ)
-    def activation(self, x): return self.hard.activation(x)
-    def decodes(self, x): return self.hard.decodes(x)
+    def activation(self,
+        x:Tensor, # model outputs
+    )->Tensor:
+        "The recipe's loss's activation (softmax), for `get_preds`"
+        return self.hard.activation(x)
+    def decodes(self,
+        x:Tensor, # activations
+    )->Tensor:
+        "The recipe's loss's decodes (argmax), for `get_preds`"
+        return self.hard.decodes(x)
 
 def _timm(name:str, **kw):
     try: from timm.data import Mixup
