@@ -6,7 +6,7 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/benchmark.html.md"""
 
 # %% ../nbs/06_benchmark.ipynb #2fddaf65
 from __future__ import annotations
-import json, platform, subprocess, sys, time
+import json, platform, random, subprocess, sys, time
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
@@ -229,6 +229,8 @@ def train_run(
 )->dict:                 # accuracy, error, nll, ece, reliability bins, secs_per_epoch, the validation error after every epoch
     "Train one model with the benchmark's recipe and one mixing method"
     set_seed(seed, reproducible=True)
+    # fastai's DataLoader draws its shuffling stream once, when it is made: reseed it, so that the seed alone sets the order
+    for dl in dls.loaders: dl.rng = random.Random(seed)
     loss = LabelSmoothingCrossEntropyFlat() if label_smoothing else CrossEntropyLossFlat()
     cbs, train_loss = method_setup(method, dls.c, 0.1 if label_smoothing else 0., loss)
     n_in = dls.one_batch()[0].shape[1]
