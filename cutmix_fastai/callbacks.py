@@ -179,7 +179,7 @@ class MixCallback(Callback):
 
 # %% ../nbs/02_callbacks.ipynb #7b6b4e18
 class RegionMixCallback(MixCallback):
-    "Base of the methods that paste regions: adds `true_lambda`, and `inplace` (on by default)"
+    "Base of the methods that paste regions: adds `true_lambda`, `inplace` (on by default) and `label_weights`"
     spatial = True
     def _knobs(self, *args,
         p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
@@ -187,9 +187,18 @@ class RegionMixCallback(MixCallback):
         until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
         true_lambda:bool=True, # True: label weights are the exact shares of elements after clipping; False: the sampled λ
         inplace:bool=True,     # per batch: paste into the batch tensor itself, moving only the pasted regions (see below)
+        label_weights:str='area', # 'area': each label weighs the share of elements its image gave; 'saliency': its share of saliency
         **params)->None:
         MixCallback._knobs(self, *args, p=p, per_sample=per_sample, until=until, **params)
         self.true_lambda, self.inplace = true_lambda, inplace
+        self.label_weights = check_choice('label_weights', label_weights, ('area', 'saliency'))
+
+    def draw_plan(self, x, pct_train=0):
+        plan = super().draw_plan(x, pct_train)
+        if self.label_weights == 'saliency':
+            # weights that differ from sample to sample: the loss is mixed per sample
+            plan.lam, plan.uniform = saliency_label_weights(plan, x), False
+        return plan
 
 # %% ../nbs/02_callbacks.ipynb #af0eb7bd
 class CutMix(RegionMixCallback):

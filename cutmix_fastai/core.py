@@ -17,7 +17,7 @@ __all__ = ['FILL', 'check_param', 'check_choice', 'beta_draws', 'partner_shifts'
            'region_bits', 'region_extents', 'Regions', 'MixPlan', 'PastePlan', 'sampler', 'check_params', 'draw_plan',
            'cutmix_regions', 'ricap_regions', 'check_range', 'resizemix_regions', 'cutout_regions', 'gridmix_regions',
            'Mask', 'MaskPlan', 'fmix_mask', 'fine_grained_saliency', 'saliency_peaks', 'saliencymix_regions',
-           'BlendPlan', 'mixup_weights', 'ChoicePlan']
+           'saliency_label_weights', 'BlendPlan', 'mixup_weights', 'ChoicePlan']
 
 # %% ../nbs/00_core.ipynb #46846c76
 def check_param(
@@ -285,7 +285,7 @@ class PastePlan(MixPlan):
         "The mixed `t`: a new tensor, or `t` itself, pasted into, with `inplace`"
         if not self.applies_to(t): raise ValueError(f"this plan pastes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got shape {tuple(t.shape)}")
         rg = self.regions
-        if not self.uniform:  # per sample: the CPU kernel, or torch ops
+        if rg.lo.shape[0] != 1:  # per sample: the CPU kernel, or torch ops
             out = kernel_paste(t, self.idx, rg.k, rg.lo, rg.hi, rg.src_lo, rg.src_hi, rg.covered, rg.fill)
             return self._paste_torch(t) if out is None else out
         # per batch: every region is a slice copy (two, since the source is a cyclic shift of the batch)
@@ -662,6 +662,26 @@ def saliencymix_regions(
     half = (sz * np.sqrt(1 - lam)[:, None]).astype(np.int64) // 2   # the reference's `int(W * cut_rat) // 2`
     lo, hi = np.clip(peak - half, 0, sz), np.clip(peak + half, 0, sz)
     return Regions([1], lo[:, None], hi[:, None]), np.stack([lam, 1 - lam])
+
+# %% ../nbs/00_core.ipynb #c3d52d8d
+def saliency_label_weights(
+    plan:MixPlan, # a plan that moves elements (`plan.spatial`), drawn for `x`
+    x:Tensor,     # (bs, C, H, W) the clean batch, before it is mixed
+)->Tensor:        # (K, bs) float32: each source's share of the mixed image's saliency mass
+    "Label weights by saliency mass: each source weighs the saliency, in its clean image, of the elements it gave"
+    if not plan.spatial or x.ndim != 4:
+        raise ValueError(f"saliency label weights need a plan that pastes into 2-D images; got {type(plan).__name__} "
+                         f"on inputs of shape {tuple(x.shape)}")
+    rows, pos = plan.source_map()
+    K, bs = plan.idx.shape
+    N = math.prod(plan.size)
+    sal = fine_grained_saliency(x).reshape(-1).float()
+    row = rows.reshape(bs, N)
+    src = plan.idx.T.gather(1, row.clamp(min=0))                          # (bs, N): the sample each element was read from
+    carried = sal[src * N + pos.reshape(bs, N)].masked_fill(row < 0, 0)   # a fill carries no saliency
+    mass = torch.zeros(bs, K, device=x.device).scatter_add_(1, row.clamp(min=0), carried)
+    total = mass.sum(1, keepdim=True)
+    return torch.where(total > 0, mass / total.clamp(min=1), plan.lam.T.float()).T.contiguous()
 
 # %% ../nbs/00_core.ipynb #e7520935
 class BlendPlan(MixPlan):
