@@ -16,8 +16,8 @@ from .kernel import kernel_paste
 __all__ = ['FILL', 'check_param', 'check_choice', 'beta_draws', 'partner_shifts', 'shift_idx', 'rand_boxes', 'box_volume',
            'region_bits', 'region_extents', 'Regions', 'MixPlan', 'PastePlan', 'sampler', 'check_params', 'draw_plan',
            'cutmix_regions', 'ricap_regions', 'check_range', 'resizemix_regions', 'cutout_regions', 'gridmix_regions',
-           'Mask', 'MaskPlan', 'fmix_mask', 'fine_grained_saliency', 'saliency_peaks', 'saliencymix_regions',
-           'saliency_label_weights', 'BlendPlan', 'mixup_weights', 'ChoicePlan']
+           'Mask', 'MaskPlan', 'SoftMask', 'SoftMaskPlan', 'fmix_mask', 'fine_grained_saliency', 'saliency_peaks',
+           'saliencymix_regions', 'saliency_label_weights', 'BlendPlan', 'mixup_weights', 'ChoicePlan']
 
 # %% ../nbs/00_core.ipynb #46846c76
 def check_param(
@@ -380,7 +380,8 @@ def draw_plan(
     # exact: integer counts, divided in float64, rounded once to float32
     N = math.prod(size)
     w = regions.counts(len(shifts), N) / N if true_lambda else drawn
-    return (PastePlan if isinstance(regions, Regions) else MaskPlan)(idx, _lam_tensor(w, bs, device), size, regions, shifts)
+    plan_type = PastePlan if isinstance(regions, Regions) else SoftMaskPlan if isinstance(regions, SoftMask) else MaskPlan
+    return plan_type(idx, _lam_tensor(w, bs, device), size, regions, shifts)
 
 # %% ../nbs/00_core.ipynb #969de0bc
 @sampler(alpha=(0, None))
@@ -561,14 +562,77 @@ def _low_freq_images(z:Tensor, size:tuple, decay_power:float)->Tensor:
     scale = 1 / f.clamp(min=1 / max(size)) ** decay_power
     return torch.fft.irfftn(torch.complex(z[..., 0], z[..., 1]) * scale, s=size, dim=tuple(range(1, len(size) + 1)))
 
-@sampler(on_device=True, alpha=(0, None), decay_power=(0, None))
+class SoftMask:
+    "The weight of the sample itself at every element, the rest from the partner (row 1): a blend, element by element"
+    def __init__(self,
+        keep:Tensor,       # (n, *size) float weights in [0, 1], on the batch's device
+        kept:np.ndarray,   # (n,) the sum of each draw's weights, known on the host (no device sync)
+    ):
+        self.keep, self.kept = keep, np.asarray(kept, dtype=np.float64)
+
+    def counts(self,
+        K:int, # rows of `idx`
+        N:int, # elements per sample
+    )->np.ndarray: # (K, n) float64
+        "How much of each sample's elements' weight each row gives"
+        return np.stack([self.kept, N - self.kept] + [np.zeros_like(self.kept)] * (K - 2))
+
+    def check(self,
+        size:tuple, # the spatial shape the weights apply to
+        K:int,      # rows of `idx`
+    ):
+        "Raise a ValueError unless the weights have the spatial shape `size` and a partner row exists"
+        if tuple(self.keep.shape[1:]) != tuple(size) or K < 2 or len(self.kept) != self.keep.shape[0]:
+            raise ValueError(f"soft mask weights must be (n, *{tuple(size)}) with n sums, for K >= 2; got {tuple(self.keep.shape)}, K={K}")
+
+class SoftMaskPlan(MixPlan):
+    "A plan that blends each element with its partner's by a `SoftMask`: `out = w * t + (1 - w) * t[idx[1]]`, element by element"
+    mixed = True
+    def __init__(self,
+        idx:Tensor,    # (K, bs) source samples
+        lam:Tensor,    # (K, bs) label weights
+        size:tuple,    # spatial shape the plan applies to
+        mask:SoftMask, # the weights of the sample itself
+        shifts:list,   # the cyclic shift of each source row
+    ):
+        super().__init__(idx, lam, mask.keep.shape[0] == 1, shifts)
+        self.size, self.mask = tuple(size), mask
+
+    applies_to = PastePlan.applies_to
+
+    def __call__(self, t:Tensor, inplace:bool=False)->Tensor:  # a blend can't be done in place: the partner is `t`
+        if not self.applies_to(t): raise ValueError(f"this plan mixes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got shape {tuple(t.shape)}")
+        if not t.is_floating_point():
+            raise ValueError(f"soft edges (FMix's max_soft > 0) blend values, and a {t.dtype} tensor can't hold the result: "
+                             "convert the inputs to float first, or use max_soft=0")
+        n, s, D = t.shape[0], self.shifts[1], len(self.size)
+        w = self.mask.keep.to(t.dtype).expand(n, *self.size).view(n, *[1] * (t.ndim - D - 1), *self.size)
+        out = torch.empty_like(t)
+        # `lerp(partner, sample, w)`: the partner is a cyclic shift, so two lerps over slice views
+        torch.lerp(t[s:], t[:n - s], w[:n - s], out=out[:n - s])
+        torch.lerp(t[:s], t[n - s:], w[n - s:], out=out[n - s:])
+        return out
+
+def _soft_keep(
+    img:Tensor,   # (n, N) the low-frequency images, flattened
+    num:Tensor,   # (n,) int64: how many elements keep the sample
+    soft:Tensor,  # (n,) int64: half the width of the soft edge, in elements (> 0)
+)->Tensor:        # (n, N) the weight of the sample at every element
+    "The reference's `binarise_mask` with soft edges: 1 above rank num-soft, 0 from rank num+soft, linear in between"
+    N = img.shape[1]
+    rank = torch.empty_like(img, dtype=torch.long).scatter_(1, img.argsort(dim=1, descending=True), torch.arange(N, device=img.device).expand_as(img))
+    m = (2 * soft)[:, None].float()
+    return ((num + soft - 1)[:, None] - rank).float().div(m - 1).clamp(0, 1)
+
+@sampler(on_device=True, alpha=(0, None), decay_power=(0, None), max_soft=(0, 0.5))
 def fmix_mask(
     n:int,                 # how many draws: 1 per batch, or bs per sample
     size:tuple,            # spatial shape
     alpha:float=1.,        # λ ~ Beta(alpha, alpha): the share of the image kept
     decay_power:float=3.,  # the spectrum decays as 1/f**decay_power: larger gives smoother, larger blobs
+    max_soft:float=0.,     # > 0: soft edges, as wide as this share of the image on each side of the cut (a blend)
     device=None,           # where the mask is built
-)->tuple:                  # `(Mask, drawn)`: the partner's elements, and the sampled (λ, 1-λ)
+)->tuple:                  # `(Mask, drawn)` (a `SoftMask` with soft edges): the partner's elements, and the sampled (λ, 1-λ)
     "FMix (Harris et al. 2020): the top λ share of a low-frequency random image keeps the sample; the rest is the partner's"
     N = math.prod(size)
     lam = beta_draws(alpha, n)
@@ -577,6 +641,10 @@ def fmix_mask(
     g = torch.Generator(device=device or 'cpu').manual_seed(int(np.random.randint(2 ** 62)))
     z = torch.randn(n, *_freqs(tuple(size), device).shape, 2, generator=g, device=device)
     img = _low_freq_images(z, tuple(size), decay_power)
+    soft = (N * np.minimum(max_soft, np.minimum(lam, 1 - lam))).astype(np.int64)   # the reference's `eff_soft`
+    if max_soft > 0 and (soft > 0).all():
+        dev_keep, dev_soft = (torch.from_numpy(v).to(device) for v in (keep, soft))
+        return SoftMask(_soft_keep(img.reshape(n, N), dev_keep, dev_soft).view(n, *size), keep), np.stack([lam, 1 - lam])
     # the `keep` highest elements of each sample keep it; rank them, so that the count is exact even with ties
     order = img.reshape(n, N).argsort(dim=1, descending=True)
     ranked = torch.arange(N, device=device) >= torch.from_numpy(keep).to(device)[:, None]   # True: the partner's
