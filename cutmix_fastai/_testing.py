@@ -48,6 +48,15 @@ def tiny_cnn(
     return nn.Sequential(ConvLayer(n_in, 16, stride=2), ConvLayer(16, 32, stride=2), ConvLayer(32, 64, stride=2),
                          nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(64, n_out))
 
+def cam_cnn(
+    n_in:int=1,   # input channels
+    n_out:int=10, # classes
+    head:nn.Module=None, # the head (default: pooling and one Linear, which has SnapMix's CAM exactly)
+)->nn.Module:
+    "A small `nn.Sequential(body, head)`, the shape `label_weights='cam'` needs"
+    body = nn.Sequential(ConvLayer(n_in, 16, stride=2), ConvLayer(16, 32, stride=2), ConvLayer(32, 64))
+    return nn.Sequential(body, head or nn.Sequential(nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(64, n_out)))
+
 # %% ../nbs/07_testing.ipynb #85e4502e
 def check_drawn(
     axs:list,        # axes from `show_mixed`

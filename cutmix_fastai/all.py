@@ -16,4 +16,5 @@ from . import callbacks, data, vis
 # nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing. From the core, only
 # what a new method is written with: the plans' internals stay in `cutmix_fastai.core`
 __all__ = callbacks.__all__ + data.__all__ + vis.__all__ + ['FILL', 'Regions', 'sampler', 'draw_plan', 'rand_boxes', 'beta_draws',
-                                                           'fine_grained_saliency', 'saliency_peaks', 'saliency_label_weights']
+                                                           'fine_grained_saliency', 'saliency_peaks', 'saliency_label_weights',
+                                                           'cam_label_weights']

@@ -167,12 +167,15 @@ def get_dls(
     n_train:int=None, # class-balanced training subset
     seed:int=0,       # seed of the subset
     n_valid:int=None, # IDX layout only: class-balanced subset of the t10k set used for validation
+    canvas:int=None,  # IDX layout only: each image at a random position on a black square of this side (small objects)
 )->DataLoaders:
     "The benchmark's data: an Imagenette/Imagewoof download, or a local folder in either layout"
     if path is None:
         if dataset not in ('imagenette', 'imagewoof'): raise BenchError(f"unknown dataset {dataset!r}; use imagenette, imagewoof or --path DIR")
         path = untar_data(imagenette_url(dataset, size))
-    if find_layout(path) == 'idx': return idx_dls(path, n_train=n_train, n_valid=n_valid, bs=bs, size=None if size == 28 else size, seed=seed)
+    if find_layout(path) == 'idx':
+        return idx_dls(path, n_train=n_train, n_valid=n_valid, bs=bs, size=None if size in (28, canvas) else size, seed=seed, canvas=canvas)
+    if canvas: raise BenchError("--canvas places MNIST-style IDX images on a larger square: it needs --path to IDX files")
     return folder_dls(path, size, bs, n_train, seed)
 
 # %% ../nbs/06_benchmark.ipynb #40795e26
@@ -411,6 +414,7 @@ def run_benchmark(
     seed:int=0,        # first seed
     quiet:bool=False,  # hide progress bars (the one-line result of each run is still printed)
     resume:bool=False, # skip every (method, seed) of this configuration already in `out`/results.csv
+    canvas:int=None,   # IDX only: each image at a random position on a black square of this side; the dataset is named NAME-on-CANVAS
 )->pd.DataFrame:       # this invocation's rows
     "Train every method for every seed with one recipe; append each run's results to `out` as soon as it ends"
     args = {k: v for k, v in locals().items()}
@@ -420,9 +424,9 @@ def run_benchmark(
     if any(m.startswith('timm') for m in ms): _timm(next(m for m in ms if m.startswith('timm')))  # fail before training
     if path is not None: find_layout(path)  # fail early, before anything is trained
     get_arch(arch)
-    name = dataset if path is None else Path(path).name
+    name = (dataset if path is None else Path(path).name) + (f'-on-{canvas}' if canvas else '')
     idx = path is not None and find_layout(path) == 'idx'
-    dls = get_dls(dataset, path, size or (28 if idx else 128), bs, n_train, seed, n_valid)
+    dls = get_dls(dataset, path, size or (canvas or 28 if idx else 128), bs, n_train, seed, n_valid, canvas)
     if size is None: size = dls.one_batch()[0].shape[-1]  # IDX data at its own size
     cfg = dict(dataset=name, n_train=n_train or 'all', size=size, epochs=epochs, arch=arch, bs=bs, lr=lr, label_smoothing=label_smoothing)
     o, writer = Path(out), rank_distrib() == 0  # one process writes
@@ -472,10 +476,12 @@ def main(
     seed:int=0,        # first seed
     quiet:bool=False,  # hide progress bars (each run's one-line result is still printed)
     resume:bool=False, # skip the (method, seed) pairs of this configuration already in OUT/results.csv
+    canvas:int=None,   # IDX only: place each image at a random position on a black square of this side (small objects)
 ):
     "Benchmark mixing methods: the same model and recipe for each, over several seeds"
     if dataset is None and path is None: dataset = 'imagenette'
-    try: run_benchmark(dataset, path, size, epochs, runs, bs, arch, methods, n_train, n_valid, lr, label_smoothing, out, seed, quiet, resume)
+    try: run_benchmark(dataset, path, size, epochs, runs, bs, arch, methods, n_train, n_valid, lr, label_smoothing, out, seed, quiet, resume,
+                        canvas)
     except BenchError as e:
         print(f"cutmix-bench: error: {e}", file=sys.stderr); sys.exit(2)
     except KeyboardInterrupt:

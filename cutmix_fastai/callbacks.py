@@ -7,12 +7,13 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/callbacks.html.md"""
 # %% ../nbs/02_callbacks.ipynb #2292c064
 from __future__ import annotations
 import inspect, types
+from contextlib import contextmanager
 from fastai.vision.all import *
 from .core import *
 
 # %% auto #0
-__all__ = ['METHODS', 'mixed_loss', 'MixCallback', 'RegionMixCallback', 'CutMix', 'Mixup', 'RICAP', 'ResizeMix', 'Cutout',
-           'GridMix', 'FMix', 'SaliencyMix', 'MixChoice', 'mixers']
+__all__ = ['METHODS', 'mixed_loss', 'MixCallback', 'class_activation_maps', 'RegionMixCallback', 'CutMix', 'Mixup', 'RICAP',
+           'ResizeMix', 'Cutout', 'GridMix', 'FMix', 'SaliencyMix', 'SnapMix', 'MixChoice', 'mixers']
 
 # %% ../nbs/02_callbacks.ipynb #3283e197
 def mixed_loss(
@@ -156,6 +157,7 @@ class MixCallback(Callback):
         self.plan, self.idx, self.lam, self.loss_targets = plan, plan.idx, plan.lam, []
         if not plan.mixed: return xb, yb
         _check_batch(xb, yb, plan)
+        self.reweigh(x, yb)
         new_yb = []
         for j, y in enumerate(yb):
             if plan.spatial and plan.applies_to(y): new_yb.append(plan(y, self._inplace_ok(y)))  # masks follow their image
@@ -167,6 +169,12 @@ class MixCallback(Callback):
                 new_yb.append(y); self.loss_targets.append(j)                # class indices: mix the loss
         return tuple(plan(t, self._inplace_ok(t)) if plan.applies_to(t) else t for t in xb), tuple(new_yb)
 
+    def reweigh(self,
+        x:Tensor, # the batch's first input, still clean
+        yb:tuple, # its targets
+    ):
+        "Set label weights that need the clean batch and its labels (class activation maps); `self.plan` is drawn, not yet applied"
+
     def before_batch(self):
         "Replace the training batch by the mixed one"
         self.learn.xb, self.learn.yb = self.mix(self.xb, self.yb, self.pct_train)
@@ -176,6 +184,64 @@ class MixCallback(Callback):
         if not self.loss_targets: return
         self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets, self.loss_grad)
         self.learn.loss = self.loss_grad.clone()
+
+# %% ../nbs/02_callbacks.ipynb #963aa957
+def _body_and_head(model:nn.Module)->tuple:
+    if isinstance(model, nn.Sequential) and len(model) == 2: return model[0], model[1]
+    raise ValueError(f"label_weights='cam' needs the model as nn.Sequential(body, head), the way vision_learner and "
+                     f"create_cnn_model build it, to take the body's feature map; got {type(model).__name__}. Wrap it: "
+                     "nn.Sequential(body, head), where body returns (bs, C, h, w) features and head pools and classifies them")
+
+def _pool_linear(head:nn.Module)->nn.Linear:
+    "The `Linear` of a head that is global average pooling then one `Linear` (flattening and dropout aside), else None"
+    skip = (nn.Flatten, Flatten, nn.Dropout, nn.Identity)
+    leaves = [m for m in head.modules() if not list(m.children()) and not isinstance(m, skip)]
+    if (len(leaves) == 2 and isinstance(leaves[0], nn.AdaptiveAvgPool2d) and leaves[0].output_size in (1, (1, 1))
+        and isinstance(leaves[1], nn.Linear)): return leaves[1]
+
+@contextmanager
+def _running_stats_kept(module:nn.Module):
+    "BatchNorm layers in training mode normalise by the batch's statistics without updating their running ones"
+    bns = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats]
+    for m in bns: m.track_running_stats = False
+    try: yield
+    finally:
+        for m in bns: m.track_running_stats = True
+
+def _grad_cam(head:nn.Module, features:Tensor, y:Tensor)->Tensor:
+    "(bs, h, w): `relu(features)` weighted by the space-averaged gradient of each image's class score, the head in eval mode"
+    modes = [m.training for m in head.modules()]
+    head.eval()
+    try:
+        with torch.enable_grad():
+            f = features.detach().requires_grad_()
+            out = head(f)
+            if out.ndim != 2: raise ValueError(f"label_weights='cam' needs a head that returns (bs, classes); got {tuple(out.shape)}")
+            grad, = torch.autograd.grad(out.float().gather(1, y[:, None]).sum(), f)  # the head's parameters get no gradient
+    finally:
+        for m, t in zip(head.modules(), modes): m.training = t
+    return (grad.mean((2, 3), keepdim=True) * F.relu(f.detach())).sum(1)
+
+def class_activation_maps(
+    model:nn.Module, # `nn.Sequential(body, head)`, as `vision_learner` and `create_cnn_model` build it
+    x:Tensor,        # (bs, C, H, W) the clean batch
+    y:Tensor,        # (bs,) the class index of each image
+)->Tensor:           # (bs, H, W) float32: each image's map for its class, at least 0 and summing to 1 (NaN where flat)
+    "SnapMix's `get_spm`: the classifier at every position of the body's features, for the image's class, resized and normalised"
+    body, head = _body_and_head(model)
+    y = y.as_subclass(Tensor)   # plain tensors: fastai's typed tensors (TensorImage, TensorCategory) don't einsum
+    with torch.no_grad():
+        with _running_stats_kept(body): features = body(x)
+        if features.ndim != 4:
+            raise ValueError(f"label_weights='cam' needs a body that returns a (bs, C, h, w) feature map; got {tuple(features.shape)}")
+        features, linear = features.float().as_subclass(Tensor), _pool_linear(head)
+        if linear is not None:
+            cam = torch.einsum('bchw,bc->bhw', F.relu(features), linear.weight[y].float())
+            if linear.bias is not None: cam = cam + linear.bias[y].float()[:, None, None]
+    if linear is None: cam = _grad_cam(head, features, y)
+    maps = F.interpolate(cam[:, None], size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0]
+    maps = maps - maps.amin((1, 2), keepdim=True)
+    return maps / maps.sum((1, 2), keepdim=True)
 
 # %% ../nbs/02_callbacks.ipynb #7b6b4e18
 class RegionMixCallback(MixCallback):
@@ -187,11 +253,11 @@ class RegionMixCallback(MixCallback):
         until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
         true_lambda:bool=True, # True: label weights are the exact shares of elements after clipping; False: the sampled λ
         inplace:bool=True,     # per batch: paste into the batch tensor itself, moving only the pasted regions (see below)
-        label_weights:str='area', # 'area': each label weighs the share of elements its image gave; 'saliency': its share of saliency
+        label_weights:str='area', # 'area': the share of elements each image gave; 'saliency': of saliency; 'cam': SnapMix's CAM rule
         **params)->None:
         MixCallback._knobs(self, *args, p=p, per_sample=per_sample, until=until, **params)
         self.true_lambda, self.inplace = true_lambda, inplace
-        self.label_weights = check_choice('label_weights', label_weights, ('area', 'saliency'))
+        self.label_weights = check_choice('label_weights', label_weights, ('area', 'saliency', 'cam'))
 
     def draw_plan(self, x, pct_train=0):
         plan = super().draw_plan(x, pct_train)
@@ -199,6 +265,19 @@ class RegionMixCallback(MixCallback):
             # weights that differ from sample to sample: the loss is mixed per sample
             plan.lam, plan.uniform = saliency_label_weights(plan, x), False
         return plan
+
+    def reweigh(self, x, yb):
+        if self.label_weights != 'cam': return
+        y = next((t for t in yb if not t.is_floating_point() and t.ndim == 1), None)
+        if y is None:
+            raise ValueError("label_weights='cam' weighs each label by its image's class activation map, for its class: it needs "
+                             f"class-index targets of shape (bs,); got targets of shapes {[tuple(t.shape) for t in yb]}. "
+                             "Use label_weights='area' or 'saliency' for other targets")
+        learn = getattr(self, 'learn', None)
+        if learn is None: raise ValueError("label_weights='cam' reads the Learner's model: add the callback to a Learner (`cbs=`)")
+        maps = class_activation_maps(learn.model, x, y)
+        self.plan.lam, self.plan.uniform = cam_label_weights(self.plan, maps, y), False
+        self.lam = self.plan.lam
 
 # %% ../nbs/02_callbacks.ipynb #af0eb7bd
 class CutMix(RegionMixCallback):
@@ -238,6 +317,21 @@ class SaliencyMix(RegionMixCallback):
     "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the partner's most salient pixel; labels weighted by area"
     sampler = saliencymix_regions
 
+# %% ../nbs/02_callbacks.ipynb #e2595d56
+class SnapMix(RegionMixCallback):
+    "SnapMix (Huang et al., AAAI 2021): a box of the partner, resized into a box of the sample; labels weighted by CAMs"
+    sampler = snapmix_regions
+    def _knobs(self, *args,
+        p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
+        per_sample:bool=False, # True: every sample gets its own draw, with no Python loop over the batch
+        until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
+        true_lambda:bool=True, # the area weights a flat activation map falls back to: exact shares; False: the sampled λ
+        inplace:bool=True,     # per batch: paste into the batch tensor itself, moving only the pasted regions
+        label_weights:str='cam', # 'cam': SnapMix's class-activation weights; 'area': the reference's `as_cutmix`
+        **params)->None:
+        RegionMixCallback._knobs(self, *args, p=p, per_sample=per_sample, until=until, true_lambda=true_lambda,
+                                 inplace=inplace, label_weights=label_weights, **params)
+
 # %% ../nbs/02_callbacks.ipynb #7ab10b6c
 class MixChoice(MixCallback):
     "Pick one of several mixers for each batch, or for each sample"
@@ -257,6 +351,9 @@ class MixChoice(MixCallback):
         if sum(probs) <= 0: raise ValueError("`probs` must not all be 0")
         self.probs = np.array(probs, dtype=np.float64) / sum(probs)
         self.spatial = any(m.spatial for m in self.mixers)
+        if any(getattr(m, 'label_weights', 'area') == 'cam' for m in self.mixers):
+            raise ValueError("label_weights='cam' can't be used inside MixChoice, which draws its mixers' plans without their "
+                             "Learner: pass the CAM mixer to the Learner on its own, or use 'area' or 'saliency' inside MixChoice")
 
     def n_sources(self, x): return max(m.n_sources(x) for m in self.mixers)
 
@@ -281,6 +378,9 @@ METHODS = {
     'gridmix': lambda: [GridMix()],
     'fmix': lambda: [FMix()],
     'saliencymix': lambda: [SaliencyMix()],
+    'snapmix': lambda: [SnapMix()],
+    'cutmix_saliency': lambda: [CutMix(label_weights='saliency')],
+    'cutmix_cam': lambda: [CutMix(label_weights='cam')],
     'mixup': lambda: [Mixup()],
     'mixchoice': lambda: [MixChoice([Mixup(0.8), CutMix(1.)])],
 }

@@ -17,7 +17,8 @@ __all__ = ['FILL', 'check_param', 'check_choice', 'beta_draws', 'partner_shifts'
            'region_bits', 'region_extents', 'Regions', 'MixPlan', 'PastePlan', 'sampler', 'check_params', 'draw_plan',
            'cutmix_regions', 'ricap_regions', 'check_range', 'resizemix_regions', 'cutout_regions', 'gridmix_regions',
            'Mask', 'MaskPlan', 'SoftMask', 'SoftMaskPlan', 'fmix_mask', 'fine_grained_saliency', 'saliency_peaks',
-           'saliencymix_regions', 'saliency_label_weights', 'BlendPlan', 'mixup_weights', 'ChoicePlan']
+           'centred_boxes', 'saliencymix_regions', 'saliency_label_weights', 'snapmix_regions', 'cam_label_weights',
+           'BlendPlan', 'mixup_weights', 'ChoicePlan']
 
 # %% ../nbs/00_core.ipynb #46846c76
 def check_param(
@@ -711,6 +712,17 @@ def saliency_peaks(
     return torch.stack([s // x.shape[-1], s % x.shape[-1]], 1)
 
 # %% ../nbs/00_core.ipynb #05e5827f
+def centred_boxes(
+    centre:np.ndarray, # (n, D) int64: the centre of each box
+    lam:np.ndarray,    # (n,) the fraction of each image to keep
+    size:tuple,        # spatial shape
+)->tuple:              # `lo`, `hi`: (n, D) int64, clipped to `size`
+    "The reference CutMix box (`rand_bbox`): `cut = int(side·(1-λ)**(1/D))`, spanning `centre ± cut // 2` (an odd cut loses one)"
+    sz, keep = np.array(size), 1 - np.asarray(lam, dtype=np.float64)[:, None]
+    rat = np.sqrt(keep) if len(size) == 2 else keep ** (1 / len(size))
+    half = (sz * rat).astype(np.int64) // 2
+    return np.clip(centre - half, 0, sz), np.clip(centre + half, 0, sz)
+
 @sampler(reads_batch=True, alpha=(0, None))
 def saliencymix_regions(
     n:int,            # how many draws: 1 per batch, or bs per sample
@@ -722,13 +734,12 @@ def saliencymix_regions(
     "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the most salient pixel of the partner"
     if len(size) != 2 or batch.ndim != 4:
         raise ValueError(f"SaliencyMix needs 2-D images (bs, C, H, W); got inputs of shape {tuple(batch.shape)}")
-    bs, sz = batch.shape[0], np.array(size)
+    bs = batch.shape[0]
     lam = beta_draws(alpha, n)
     if n == 1: peaks = saliency_peaks(batch[shift % bs][None])        # per batch: the first sample's partner, for all
     else: peaks = saliency_peaks(batch).roll(-shift, 0)              # per sample: row i is the peak of partner (i + shift) % bs
     peak = peaks.cpu().numpy()
-    half = (sz * np.sqrt(1 - lam)[:, None]).astype(np.int64) // 2   # the reference's `int(W * cut_rat) // 2`
-    lo, hi = np.clip(peak - half, 0, sz), np.clip(peak + half, 0, sz)
+    lo, hi = centred_boxes(peak, lam, size)                         # the reference's `int(W * cut_rat) // 2` either side
     return Regions([1], lo[:, None], hi[:, None]), np.stack([lam, 1 - lam])
 
 # %% ../nbs/00_core.ipynb #c3d52d8d
@@ -750,6 +761,64 @@ def saliency_label_weights(
     mass = torch.zeros(bs, K, device=x.device).scatter_add_(1, row.clamp(min=0), carried)
     total = mass.sum(1, keepdim=True)
     return torch.where(total > 0, mass / total.clamp(min=1), plan.lam.T.float()).T.contiguous()
+
+# %% ../nbs/00_core.ipynb #53560e10
+@sampler(alpha=(0, None))
+def snapmix_regions(
+    n:int,           # how many draws: 1 per batch, or bs per sample
+    size:tuple,      # spatial shape
+    alpha:float=1.,  # λ, λ' ~ Beta(alpha, alpha): the sample's box has sides `int(side·sqrt(1-λ))`, the partner's `sqrt(1-λ')`
+)->tuple:            # `(Regions, drawn)`: the partner's box resized into the sample's, and the sampled (λ, 1-λ)
+    "SnapMix (Huang et al., AAAI 2021): a CutMix box of the partner, resized into another CutMix box of the sample"
+    sz = np.array(size)
+    lam, lam_src = beta_draws(alpha, n), beta_draws(alpha, n)
+    lo, hi = centred_boxes((np.random.rand(n, len(size)) * sz).astype(np.int64), lam, size)
+    slo, shi = centred_boxes((np.random.rand(n, len(size)) * sz).astype(np.int64), lam_src, size)
+    # an empty box on either side leaves the sample unmixed, as the reference's `area > 0 and area1 > 0`
+    empty = ((hi <= lo) | (shi <= slo)).any(1, keepdims=True)
+    hi, shi = np.where(empty, lo, hi), np.where(empty, slo, shi)
+    return Regions([1], lo[:, None], hi[:, None], slo[:, None], shi[:, None]), np.stack([lam, 1 - lam])
+
+# %% ../nbs/00_core.ipynb #d0c7239e
+def _box_mass(integral:Tensor, sample:Tensor, lo:Tensor, hi:Tensor)->Tensor:
+    "(bs,) the sum of map `sample[i]` over the box `lo..hi` of row i (1 row: every sample), from (bs, H+1, W+1) integral images"
+    (y0, x0), (y1, x1) = lo.unbind(-1), torch.maximum(hi, lo).unbind(-1)
+    return integral[sample, y1, x1] - integral[sample, y0, x1] - integral[sample, y1, x0] + integral[sample, y0, x0]
+
+def cam_label_weights(
+    plan:MixPlan,  # a plan that moves elements (`plan.spatial`) of 2-D images
+    maps:Tensor,   # (bs, H, W) each clean image's map for its own class, at least 0 and summing to 1 (NaN where flat)
+    labels:Tensor, # (bs,) the class index of each clean image
+)->Tensor:         # (K, bs) float32: SnapMix's weights, which need not sum to 1
+    "SnapMix's label weights: a partner weighs its map's mass in the box it gave; the sample, 1 - its map's mass in what it lost"
+    if not plan.spatial or maps.ndim != 3 or len(plan.size) != 2 or tuple(maps.shape[1:]) != plan.size:
+        raise ValueError(f"CAM label weights need a plan that pastes into 2-D images and (bs, H, W) maps of that size; got "
+                         f"{type(plan).__name__} on {getattr(plan, 'size', None)} with maps of shape {tuple(maps.shape)}")
+    K, bs = plan.idx.shape
+    dev, m = maps.device, maps.double()
+    mass = m.flatten(1).sum(1) + 1e-8   # the reference divides by the map's sum (1, once normalised) plus 1e-8
+    if isinstance(plan, PastePlan):
+        rg = plan.regions
+        integral = torch.nn.functional.pad(m.cumsum(1).cumsum(2), (1, 0, 1, 0))
+        boxes = torch.from_numpy(np.stack([rg.lo, rg.hi, rg.src_lo, rg.src_hi])).to(dev)  # (4, n, R, 2): one small copy
+        own, w, lost = torch.arange(bs, device=dev), m.new_zeros(K, bs), m.new_zeros(bs)
+        for r, k in enumerate(rg.k.tolist()):
+            lo, hi, slo, shi = boxes[:, :, r]
+            pasted = (hi > lo).all(-1)   # an empty region gives nothing, whatever box it names in its source
+            if k != FILL: w[k] += torch.where(pasted, _box_mass(integral, plan.idx[k], slo, shi), 0) / mass[plan.idx[k]]
+            if not rg.covered: lost += _box_mass(integral, own, lo, hi) / mass
+        if not rg.covered: w[0] += 1 - lost
+    else:   # masks: every element at its own position
+        rows, pos = plan.source_map()
+        N = math.prod(plan.size)
+        row = rows.reshape(bs, N)
+        src = plan.idx.T.gather(1, row.clamp(min=0))
+        carried = (m / mass[:, None, None]).reshape(-1)[src * N + pos.reshape(bs, N)].masked_fill(row < 0, 0)
+        w = m.new_zeros(bs, K).scatter_add_(1, row.clamp(min=0), carried).T
+    # sources with the same label pool their weights (the reference's `lam_a[same_label] += lam_b[same_label]`)
+    y = labels[plan.idx]
+    w = torch.where(y[:, None] == y[None], w[None], 0).sum(1)   # `where`, not a product: a NaN stays with its own label
+    return torch.where(w.isnan(), plan.lam.double(), w).float()
 
 # %% ../nbs/00_core.ipynb #e7520935
 class BlendPlan(MixPlan):

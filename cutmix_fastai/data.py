@@ -13,7 +13,7 @@ from fastai.vision.all import *
 
 # %% auto #0
 __all__ = ['FASHION_MNIST', 'FASHION_CLASSES', 'SEG_CODES', 'read_idx', 'idx_files', 'load_idx_dataset', 'balanced_subset',
-           'idx_dls', 'threshold_mask', 'idx_seg_dls']
+           'on_canvas', 'idx_dls', 'threshold_mask', 'idx_seg_dls']
 
 # %% ../nbs/01_data.ipynb #c4764131
 FASHION_MNIST = Path('/usr/share/datasets/fashion-mnist')
@@ -73,6 +73,21 @@ def balanced_subset(
     picks = [rng.choice(np.flatnonzero(labels == c), k, replace=False) for c, k in zip(classes, per)]
     return np.sort(np.concatenate(picks))
 
+# %% ../nbs/01_data.ipynb #d886ab0f
+def on_canvas(
+    x:np.ndarray,  # (n, h, w) images
+    canvas:int,    # side of the black square, at least the images' sides
+    seed:int=0,    # the positions are the same for the same seed
+)->np.ndarray:     # (n, canvas, canvas), the dtype of `x`
+    "Each image at a uniform random position on a black square of side `canvas`"
+    n, h, w = x.shape
+    if canvas < max(h, w): raise ValueError(f"`canvas` must be at least the images' sides ({h}×{w}); got {canvas}")
+    rng = np.random.default_rng(seed)
+    top, left = rng.integers(0, canvas - h + 1, n), rng.integers(0, canvas - w + 1, n)
+    out = np.zeros((n, canvas, canvas), dtype=x.dtype)
+    out[np.arange(n)[:, None, None], (top[:, None] + np.arange(h))[:, :, None], (left[:, None] + np.arange(w))[:, None]] = x
+    return out
+
 # %% ../nbs/01_data.ipynb #d7cc3561
 class _ArrayItem:
     "Picklable getter: item `i` of an array, as a PIL image or a label"
@@ -88,6 +103,7 @@ def idx_dls(
     classes:list=None,       # class names (default: Fashion-MNIST's)
     seed:int=0,              # seed of the subsets
     batch_tfms:list=None,    # batch transforms, e.g. `aug_transforms()` (default: none)
+    canvas:int=None,         # place each image at a random position on a black square of this side (see `on_canvas`)
     **kwargs,                # passed to `DataBlock.dataloaders`
 )->DataLoaders:
     "Fashion-MNIST (or any MNIST-style IDX folder) as image `DataLoaders`, train on the train files, validate on t10k"
@@ -95,6 +111,7 @@ def idx_dls(
     ti = balanced_subset(yt, n_train, seed) if n_train else np.arange(len(yt))
     vi = balanced_subset(yv, n_valid, seed) if n_valid else np.arange(len(yv))
     x, y = np.concatenate([xt[ti], xv[vi]]), np.concatenate([yt[ti], yv[vi]])
+    if canvas: x = on_canvas(x, canvas, seed)
     names = classes or (FASHION_CLASSES if len(np.unique(y)) == 10 else [str(c) for c in range(y.max() + 1)])
     dblock = DataBlock(blocks=(ImageBlock(PILImageBW), CategoryBlock(vocab=names, sort=False)),
                        get_x=_ArrayItem(x, PILImageBW.create), get_y=_ArrayItem(y, lambda c: names[c]),
