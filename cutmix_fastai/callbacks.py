@@ -65,6 +65,7 @@ class MixCallback(Callback):
     run_valid = False
     spatial = False  # True for methods that cut along spatial dims (CutMix, RICAP)
     sampler = None   # the core function that draws the method's regions or weights: a `sampler`
+    knob_defaults = {}  # a method's own defaults for the shared knobs, e.g. SnapMix's `label_weights='cam'`
     def __init__(self,
         p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
         per_sample:bool=False, # True: every sample gets its own draw, with no Python loop over the batch
@@ -88,9 +89,11 @@ class MixCallback(Callback):
         cls.sampler = staticmethod(f)  # a function, not a method of the callback
         own = [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in inspect.signature(f).parameters.values()
                if p.default is not inspect.Parameter.empty]
-        knobs = [p for n, p in inspect.signature(cls._knobs).parameters.items() if p.kind == inspect.Parameter.KEYWORD_ONLY]
+        over = cls.__dict__.get('knob_defaults', {})  # a method's own defaults for shared knobs
+        knobs = [p.replace(default=over.get(n, p.default)) for n, p in inspect.signature(cls._knobs).parameters.items()
+                 if p.kind == inspect.Parameter.KEYWORD_ONLY]
         init = types.FunctionType(cls._knobs.__code__, cls._knobs.__globals__, '__init__', cls._knobs.__defaults__)
-        init.__kwdefaults__, init.__qualname__ = cls._knobs.__kwdefaults__, f'{cls.__qualname__}.__init__'
+        init.__kwdefaults__, init.__qualname__ = {**cls._knobs.__kwdefaults__, **over}, f'{cls.__qualname__}.__init__'
         init.__signature__ = inspect.Signature([inspect.Parameter('self', inspect.Parameter.POSITIONAL_OR_KEYWORD)] + own + knobs)
         init.__delwrap__ = f  # `docments` (so `show_doc`) reads the sampler's parameter comments from there
         init._names = [p.name for p in own]
@@ -321,16 +324,7 @@ class SaliencyMix(RegionMixCallback):
 class SnapMix(RegionMixCallback):
     "SnapMix (Huang et al., AAAI 2021): a box of the partner, resized into a box of the sample; labels weighted by CAMs"
     sampler = snapmix_regions
-    def _knobs(self, *args,
-        p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
-        per_sample:bool=False, # True: every sample gets its own draw, with no Python loop over the batch
-        until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
-        true_lambda:bool=True, # the area weights a flat activation map falls back to: exact shares; False: the sampled λ
-        inplace:bool=True,     # per batch: paste into the batch tensor itself, moving only the pasted regions
-        label_weights:str='cam', # 'cam': SnapMix's class-activation weights; 'area': the reference's `as_cutmix`
-        **params)->None:
-        RegionMixCallback._knobs(self, *args, p=p, per_sample=per_sample, until=until, true_lambda=true_lambda,
-                                 inplace=inplace, label_weights=label_weights, **params)
+    knob_defaults = {'label_weights': 'cam'}
 
 # %% ../nbs/02_callbacks.ipynb #7ab10b6c
 class MixChoice(MixCallback):
