@@ -6,7 +6,7 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/callbacks.html.md"""
 
 # %% ../nbs/02_callbacks.ipynb #2292c064
 from __future__ import annotations
-import inspect, types
+import inspect, types, warnings
 from contextlib import contextmanager
 from fastai.vision.all import *
 from .core import *
@@ -238,13 +238,20 @@ def class_activation_maps(
         if features.ndim != 4:
             raise ValueError(f"label_weights='cam' needs a body that returns a (bs, C, h, w) feature map; got {tuple(features.shape)}")
         features, linear = features.float().as_subclass(Tensor), _pool_linear(head)
+        if features.shape[-2] * features.shape[-1] == 1:
+            warnings.warn(f"label_weights='cam': the body's feature map is 1×1 for {tuple(x.shape[-2:])} images, so every class "
+                          "activation map is flat and the label weights fall back to the areas. Use larger images, or a body "
+                          "that downsamples less (resnet18's body divides the sides by 32)", stacklevel=2)
         if linear is not None:
             cam = torch.einsum('bchw,bc->bhw', F.relu(features), linear.weight[y].float())
             if linear.bias is not None: cam = cam + linear.bias[y].float()[:, None, None]
     if linear is None: cam = _grad_cam(head, features, y)
     maps = F.interpolate(cam[:, None], size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0]
     maps = maps - maps.amin((1, 2), keepdim=True)
-    return maps / maps.sum((1, 2), keepdim=True)
+    maps = maps / maps.sum((1, 2), keepdim=True)
+    # a flat map stays flat: resizing a constant leaves rounding ripples, which the normalisation would blow up into weights
+    flat = cam.flatten(1).amax(1) == cam.flatten(1).amin(1)
+    return torch.where(flat[:, None, None], torch.nan, maps)
 
 # %% ../nbs/02_callbacks.ipynb #7b6b4e18
 class RegionMixCallback(MixCallback):
