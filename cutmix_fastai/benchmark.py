@@ -273,11 +273,16 @@ def _mean_std(v:pd.Series, fmt:str='.2f')->str:
     if v.empty: return '–'
     return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt}}" if len(v) > 1 else f"{v.mean():{fmt}}"
 
+def _latest(df:pd.DataFrame)->pd.DataFrame:
+    "One row per configuration, method, seed (and epoch or bin): a seed run again, without `--resume`, is not another seed"
+    return df.drop_duplicates([c for c in (*CONFIG, 'method', 'seed', 'epoch', 'bin') if c in df], keep='last')
+
 def summarise(
     df:pd.DataFrame, # the rows of `results.csv`
 )->str:              # a markdown table per configuration
     "Mean ± std over seeds of accuracy, error, nll and ece for each configuration and method, against no mixing and the nearest peer"
-    out = []
+    out, n_rows = [], len(df)
+    df = _latest(df)
     for col in ('nll', 'ece'):
         if col not in df: df = df.assign(**{col: np.nan})  # rows written before these columns existed
     for cfg, g in df.groupby(CONFIG, sort=False, dropna=False):
@@ -297,6 +302,7 @@ def summarise(
             rows.append(f"| {m} | {len(r)} | {_mean_std(r.accuracy * 100)} | {_mean_std(errs[m])} | {delta} | {verdict} | {vs_peer} | "
                         f"{_mean_std(r.nll, '.3f')} | {_mean_std(r.ece * 100)} | {r.secs_per_epoch.mean():.1f} |")
         out.append(f"**{head}**\n\n" + '\n'.join(rows))
+    if n_rows > len(df): out.append(f"{n_rows - len(df)} row(s) repeat a (method, seed) already run: each table uses the latest.")
     return '\n\n'.join(out) + '\n'
 
 # %% ../nbs/06_benchmark.ipynb #3ed87d42
@@ -366,7 +372,7 @@ def plot_config(
     slug = '_'.join(f"{k}-{v}" for k, v in cfg.items()).replace('/', '-').replace(' ', '')
     title = ', '.join(f"{k} {v}" for k, v in cfg.items())
     def rows(name):
-        df = pd.read_csv(out/name)
+        df = _latest(pd.read_csv(out/name))
         return df[np.logical_and.reduce([df[k].astype(str) == str(v) for k, v in cfg.items()])]
     pngs = [out/f'error_curves_{slug}.png', out/f'methods_{slug}.png']
     plot_curves(rows('curves.csv'), pngs[0], title)
