@@ -496,6 +496,9 @@ class Mask:
     ):
         self.partner, self.n_partner = partner, np.asarray(counts, dtype=np.int64)
 
+    @property
+    def draws(self)->int: return self.partner.shape[0]  # 1 per batch, or bs per sample
+
     def counts(self,
         K:int, # rows of `idx`
         N:int, # elements per sample
@@ -520,20 +523,24 @@ def _shifted_where(mask:Tensor, t:Tensor, s:int)->Tensor:
     if s: torch.where(mask[n - s:], t[:s], t[n - s:], out=out[n - s:])
     return out
 
-class MaskPlan(MixPlan):
-    "A plan that takes the elements a `Mask` marks from the partner, at the same position: one `torch.where`"
-    spatial = mixed = True
+class _ElementPlan(MixPlan):
+    "The plans that mix element by element with the partner at the same position, by a `Mask` or a `SoftMask`"
+    mixed = True
     def __init__(self,
         idx:Tensor,  # (K, bs) source samples
         lam:Tensor,  # (K, bs) label weights
         size:tuple,  # spatial shape the plan applies to
-        mask:Mask,   # which elements come from the partner
+        mask,        # a `Mask` (which elements come from the partner) or a `SoftMask` (the weights of the sample itself)
         shifts:list, # the cyclic shift of each source row
     ):
-        super().__init__(idx, lam, mask.partner.shape[0] == 1, shifts)
+        super().__init__(idx, lam, mask.draws == 1, shifts)
         self.size, self.mask = tuple(size), mask
 
     applies_to = PastePlan.applies_to
+
+class MaskPlan(_ElementPlan):
+    "A plan that takes the elements a `Mask` marks from the partner, at the same position: one `torch.where`"
+    spatial = True
 
     def source_map(self)->tuple:
         "`(rows, pos)`, each (bs, *size) LongTensor: the row of `idx` and the flat source position of every output element"
@@ -571,6 +578,9 @@ class SoftMask:
     ):
         self.keep, self.kept = keep, np.asarray(kept, dtype=np.float64)
 
+    @property
+    def draws(self)->int: return self.keep.shape[0]  # 1 per batch, or bs per sample
+
     def counts(self,
         K:int, # rows of `idx`
         N:int, # elements per sample
@@ -586,20 +596,8 @@ class SoftMask:
         if tuple(self.keep.shape[1:]) != tuple(size) or K < 2 or len(self.kept) != self.keep.shape[0]:
             raise ValueError(f"soft mask weights must be (n, *{tuple(size)}) with n sums, for K >= 2; got {tuple(self.keep.shape)}, K={K}")
 
-class SoftMaskPlan(MixPlan):
+class SoftMaskPlan(_ElementPlan):
     "A plan that blends each element with its partner's by a `SoftMask`: `out = w * t + (1 - w) * t[idx[1]]`, element by element"
-    mixed = True
-    def __init__(self,
-        idx:Tensor,    # (K, bs) source samples
-        lam:Tensor,    # (K, bs) label weights
-        size:tuple,    # spatial shape the plan applies to
-        mask:SoftMask, # the weights of the sample itself
-        shifts:list,   # the cyclic shift of each source row
-    ):
-        super().__init__(idx, lam, mask.keep.shape[0] == 1, shifts)
-        self.size, self.mask = tuple(size), mask
-
-    applies_to = PastePlan.applies_to
 
     def __call__(self, t:Tensor, inplace:bool=False)->Tensor:  # a blend can't be done in place: the partner is `t`
         if not self.applies_to(t): raise ValueError(f"this plan mixes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got shape {tuple(t.shape)}")
