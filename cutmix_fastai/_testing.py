@@ -83,6 +83,9 @@ def check_drawn(
         src = cb.idx[:, i].cpu()[rows.clamp(min=0)]
         fill = getattr(getattr(cb.plan, 'regions', None), 'fill', 0.)
         want = x.flatten(2)[src, :, pos]                         # (H, W, C): every channel of every pixel, from its source
+        if getattr(getattr(chosen, 'regions', None), 'resize', 'nearest') == 'bilinear':
+            # a box resized bilinearly blends its source's pixels (the core checks it against SnapMix's reference): the mix
+            want = chosen(x)[i].permute(1, 2, 0)
         if x.shape[1] == 1: want, rows = want[..., 0], rows      # grey images are drawn as (H, W)
         else: rows = rows[..., None]
         test_close(shown, torch.where(rows == FILL, fill, want), eps=1e-6)

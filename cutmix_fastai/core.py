@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy, functools, math
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from .kernel import kernel_paste
 
@@ -121,11 +122,13 @@ class Regions:
         lo:np.ndarray,       # (n, R, D) int64: where each region lies in the output; n is 1 (per batch) or bs
         hi:np.ndarray,       # (n, R, D) int64
         src_lo:np.ndarray=None, # (n, R, D) int64: the box it reads in its source (default: the same place)
-        src_hi:np.ndarray=None, # (n, R, D) int64: a box of another size is resized to the region, nearest
+        src_hi:np.ndarray=None, # (n, R, D) int64: a box of another size is resized to the region
         covered:bool=False,  # the regions tile the whole output, so the sample itself is not copied first
         fill:float=0.,       # the value of `FILL` regions
+        resize:str='nearest', # how a box of another size is resized: 'nearest', or 'bilinear' (float tensors, per batch)
     ):
         self.k, self.lo, self.hi, self.covered, self.fill = np.asarray(k, dtype=np.int64), lo, hi, covered, fill
+        self.resize = check_choice('resize', resize, ('nearest', 'bilinear'))
         self.src_lo = lo if src_lo is None else src_lo
         self.src_hi = self.src_lo + (hi - lo) if src_hi is None else src_hi
 
@@ -156,6 +159,9 @@ class Regions:
         ok = ok and (empty | ((lo < hi).all(-1) & (slo < shi).all(-1))).all()
         if not ok: raise ValueError(f"regions must be (n, R, D) int64 boxes inside {tuple(size)}, reading boxes inside their "
                                     f"sources, with rows below {K} (or FILL); got k={self.k.tolist()}, shapes {sorted(shapes)}")
+        if self.resize == 'bilinear' and lo.shape[0] > 1 and ((hi - lo) != (shi - slo)).any():
+            raise ValueError("regions resized bilinearly (resize='bilinear') are pasted per batch, one interpolation per region, "
+                             "as in SnapMix's reference; per sample, use resize='nearest'")
 
 # %% ../nbs/00_core.ipynb #5acc480d
 def _nearest_index(n_dst:Tensor, n_src:Tensor, p:Tensor)->Tensor:
@@ -165,10 +171,16 @@ def _nearest_index(n_dst:Tensor, n_src:Tensor, p:Tensor)->Tensor:
 
 def _slices(lo:np.ndarray, hi:np.ndarray)->tuple: return tuple(map(slice, lo.tolist(), hi.tolist()))
 
-def _resized(t:Tensor, lo:np.ndarray, hi:np.ndarray, slo:np.ndarray, shi:np.ndarray)->Tensor:
-    "The box `slo..shi` of every sample of `t`, resized to `hi - lo` (nearest): index selects, so any dtype works"
+def _resized(t:Tensor, lo:np.ndarray, hi:np.ndarray, slo:np.ndarray, shi:np.ndarray, resize:str='nearest')->Tensor:
+    "The box `slo..shi` of every sample of `t`, resized to `hi - lo`: nearest by index selects (any dtype), or bilinear for floats"
     D = len(lo)
     piece = t[(Ellipsis, *_slices(slo, shi))]
+    size = tuple(int(v) for v in hi - lo)
+    if resize == 'bilinear' and t.is_floating_point() and size != tuple(piece.shape[-D:]):
+        # integer tensors (masks, uint8 images) can't hold a blend of elements: they stay nearest, below
+        flat = piece.reshape(piece.shape[0], -1, *piece.shape[-D:])  # (bs, leading dims as channels, *box)
+        mode = {1: 'linear', 2: 'bilinear', 3: 'trilinear'}[D]
+        return F.interpolate(flat, size=size, mode=mode, align_corners=True).reshape(*piece.shape[:-D], *size)
     for d in range(D):
         n_dst, n_src = int(hi[d] - lo[d]), int(shi[d] - slo[d])
         if n_dst == n_src: continue
@@ -293,7 +305,7 @@ class PastePlan(MixPlan):
         inplace = inplace and not rg.covered
         out = t if inplace else torch.empty_like(t) if rg.covered else t.clone()
         # in place, a region may read what another overwrites: read them all first (only the regions move)
-        pieces = [None if k == FILL else _resized(t, lo, hi, slo, shi).clone() if inplace else _resized(t, lo, hi, slo, shi)
+        pieces = [None if k == FILL else _resized(t, lo, hi, slo, shi, rg.resize).clone() if inplace else _resized(t, lo, hi, slo, shi, rg.resize)
                   for k, lo, hi, slo, shi in zip(rg.k.tolist(), rg.lo[0], rg.hi[0], rg.src_lo[0], rg.src_hi[0])]
         for k, lo, hi, piece in zip(rg.k.tolist(), rg.lo[0], rg.hi[0], pieces):
             dst = out[(Ellipsis, *_slices(lo, hi))]
@@ -761,11 +773,12 @@ def saliency_label_weights(
     return torch.where(total > 0, mass / total.clamp(min=1), plan.lam.T.float()).T.contiguous()
 
 # %% ../nbs/00_core.ipynb #53560e10
-@sampler(alpha=(0, None))
+@sampler(alpha=(0, None), resize=('bilinear', 'nearest'))
 def snapmix_regions(
     n:int,           # how many draws: 1 per batch, or bs per sample
     size:tuple,      # spatial shape
     alpha:float=1.,  # λ, λ' ~ Beta(alpha, alpha): the sample's box has sides `int(side·sqrt(1-λ))`, the partner's `sqrt(1-λ')`
+    resize:str='bilinear', # how the partner's box is resized: 'bilinear' (`align_corners=True`, the reference's), or 'nearest'
 )->tuple:            # `(Regions, drawn)`: the partner's box resized into the sample's, and the sampled (λ, 1-λ)
     "SnapMix (Huang et al., AAAI 2021): a CutMix box of the partner, resized into another CutMix box of the sample"
     sz = np.array(size)
@@ -775,7 +788,7 @@ def snapmix_regions(
     # an empty box on either side leaves the sample unmixed, as the reference's `area > 0 and area1 > 0`
     empty = ((hi <= lo) | (shi <= slo)).any(1, keepdims=True)
     hi, shi = np.where(empty, lo, hi), np.where(empty, slo, shi)
-    return Regions([1], lo[:, None], hi[:, None], slo[:, None], shi[:, None]), np.stack([lam, 1 - lam])
+    return Regions([1], lo[:, None], hi[:, None], slo[:, None], shi[:, None], resize=resize), np.stack([lam, 1 - lam])
 
 # %% ../nbs/00_core.ipynb #d0c7239e
 def _box_mass(integral:Tensor, sample:Tensor, lo:Tensor, hi:Tensor)->Tensor:
