@@ -304,9 +304,10 @@ class PastePlan(MixPlan):
         # per batch: every region is a slice copy (two, since the source is a cyclic shift of the batch)
         inplace = inplace and not rg.covered
         out = t if inplace else torch.empty_like(t) if rg.covered else t.clone()
-        # in place, a region may read what another overwrites: read them all first (only the regions move)
-        pieces = [None if k == FILL else _resized(t, lo, hi, slo, shi, rg.resize).clone() if inplace else _resized(t, lo, hi, slo, shi, rg.resize)
+        pieces = [None if k == FILL else _resized(t, lo, hi, slo, shi, rg.resize)
                   for k, lo, hi, slo, shi in zip(rg.k.tolist(), rg.lo[0], rg.hi[0], rg.src_lo[0], rg.src_hi[0])]
+        # in place, a region may read what another overwrites: copy the pieces that are views of `t` (a resized one is new)
+        if inplace: pieces = [p.clone() if p is not None and p._base is not None else p for p in pieces]
         for k, lo, hi, piece in zip(rg.k.tolist(), rg.lo[0], rg.hi[0], pieces):
             dst = out[(Ellipsis, *_slices(lo, hi))]
             if k == FILL: dst.fill_(rg.fill)
