@@ -13,6 +13,7 @@ from fastai.vision.all import *
 from fastcore.test import *
 from matplotlib.patches import Rectangle
 from cutmix_fastai.core import *
+from cutmix_fastai.plans import *
 from cutmix_fastai.data import *
 from cutmix_fastai.vis import _region, _title, _is_box, mix_label, region_boxes
 from cutmix_fastai.benchmark import IMAGENETTE_SYNSETS
@@ -107,6 +108,23 @@ def photo_batch(
         imgs.append(F.interpolate(a[None], size=(size, size), mode='area')[0])
     x = torch.stack(imgs + [i.flip(-1) for i in imgs])
     return x, torch.arange(8) % 4, list(PHOTOS)
+
+# %% ../nbs/07_testing.ipynb #bf3ad3a2
+def opencv_saliency_map(
+    img:np.ndarray, # (H, W, 3) RGB or (H, W) grey uint8 image
+)->np.ndarray:      # (H, W) int32 saliency levels, 0..255
+    "OpenCV's fine-grained static saliency of one image (opencv-contrib), the reference `fine_grained_saliency` matches"
+    import cv2
+    bgr = np.ascontiguousarray(img[..., ::-1]) if img.ndim == 3 else img
+    s = cv2.saliency.StaticSaliencyFineGrained_create().computeSaliency(bgr)[1]
+    return np.rint(s * 255).astype(np.int32)  # OpenCV returns the levels divided by 255
+
+def saliency_photos(
+    side:int=128, # side of the square photos
+)->np.ndarray:    # (4, side, side, 3) uint8
+    "scikit-image's four colour photos, resized to `side` by OpenCV's area filter, as the saliency tests use them"
+    import cv2, skimage.data
+    return np.stack([cv2.resize(getattr(skimage.data, n)(), (side, side), interpolation=cv2.INTER_AREA) for n in PHOTOS])
 
 # %% ../nbs/07_testing.ipynb #36f32f6a
 def make_imagenette_like(

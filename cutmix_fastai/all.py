@@ -9,12 +9,15 @@ __all__ = []
 
 # %% ../nbs/05_all.ipynb #0fd462e8
 from .core import *
+from .plans import *
+from .content import *
+from .samplers import *
 from .callbacks import *
 from .data import *
 from .vis import *
 from . import callbacks, data, vis
-# nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing. From the core, only
-# what a new method is written with: the plans' internals stay in `cutmix_fastai.core`
+# nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing. From the core and
+# the content signals, only what a new method or label weight is written with: the plans' internals stay in their modules
 __all__ = callbacks.__all__ + data.__all__ + vis.__all__ + ['FILL', 'Regions', 'sampler', 'draw_plan', 'rand_boxes', 'beta_draws',
                                                            'fine_grained_saliency', 'saliency_peaks', 'saliency_label_weights',
-                                                           'cam_label_weights']
+                                                           'class_activation_maps', 'cam_label_weights']

@@ -17,92 +17,12 @@ from fastprogress.fastprogress import progress_bar
 import cutmix_fastai
 from .callbacks import *
 from .data import *
+from .peers import *
+from .report import *
 
 # %% auto #0
-__all__ = ['PEERS', 'PEER_OF', 'LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'N_BINS', 'CONFIG', 'PeerMixer',
-           'SoftTargetLoss', 'method_setup', 'BenchError', 'find_layout', 'imagenette_url', 'folder_dls', 'get_dls',
-           'get_arch', 'calibration', 'train_run', 'summarise', 'plot_curves', 'plot_methods', 'plot_reliability',
-           'plot_config', 'run_benchmark', 'main', 'show_results']
-
-# %% ../nbs/06_benchmark.ipynb #30210627
-class PeerMixer(Callback):
-    "Call a peer's batch transform (timm's `Mixup`, torchvision's `v2.CutMix`/`v2.MixUp`) on the training batch"
-    order, run_valid = MixCallback.order, False
-    def __init__(self,
-        transform, # called as `transform(x, y)` with class indices `y`; returns the mixed `x` and soft targets
-    ): self.transform = transform
-    def before_batch(self):
-        "Replace the training batch by the peer's mixed inputs and soft targets"
-        x, y = self.xb[0], self.yb[0]
-        # the peers expect plain tensors; fastai's tensor types come back on the output so that fastai's hooks still apply
-        xm, ym = self.transform(x.as_subclass(Tensor), y.as_subclass(Tensor))
-        self.learn.xb, self.learn.yb = (xm.as_subclass(type(x)),), (ym,)
-
-class SoftTargetLoss:
-    "Soft-target cross-entropy while training (the peers' dense targets), `hard` on class indices (validation)"
-    def __init__(self,
-        soft, # loss for (bs, c) probability targets
-        hard, # the recipe's loss for class indices; its activation and decodes are kept
-    ): self.soft, self.hard = soft, hard
-    def __call__(self, out, targ): return self.soft(out, targ) if targ.is_floating_point() else self.hard(out, targ)
-    def activation(self,
-        x:Tensor, # model outputs
-    )->Tensor:
-        "The recipe's loss's activation (softmax), for `get_preds`"
-        return self.hard.activation(x)
-    def decodes(self,
-        x:Tensor, # activations
-    )->Tensor:
-        "The recipe's loss's decodes (argmax), for `get_preds`"
-        return self.hard.decodes(x)
-
-def _timm(name:str, **kw):
-    try: from timm.data import Mixup
-    except ImportError: raise BenchError(f"method {name} needs timm: pip install 'cutmix_fastai[bench]'") from None
-    return Mixup(**kw)
-
-def _timm_peer(name, mixup_alpha, cutmix_alpha):
-    def make(n_classes, smoothing, hard):
-        from timm.loss import SoftTargetCrossEntropy
-        mix = _timm(name, mixup_alpha=mixup_alpha, cutmix_alpha=cutmix_alpha, label_smoothing=smoothing, num_classes=n_classes)
-        return [PeerMixer(mix)], SoftTargetLoss(SoftTargetCrossEntropy(), hard)
-    return make
-
-def _tv_peer(cls_name):
-    def make(n_classes, smoothing, hard):
-        from torchvision.transforms import v2
-        soft = partial(F.cross_entropy, label_smoothing=smoothing)
-        return [PeerMixer(getattr(v2, cls_name)(num_classes=n_classes))], SoftTargetLoss(soft, hard)
-    return make
-
-def _fastai_peer(cls_name):
-    def make(n_classes, smoothing, hard):
-        import fastai.callback.mixup as fm
-        return [getattr(fm, cls_name)()], None
-    return make
-
-PEERS = {
-    'fastai_cutmix': _fastai_peer('CutMix'),
-    'fastai_mixup': _fastai_peer('MixUp'),
-    'timm_cutmix': _timm_peer('timm_cutmix', 0., 1.),
-    'timm_mixup': _timm_peer('timm_mixup', 1., 0.),
-    'tv_cutmix': _tv_peer('CutMix'),
-    'tv_mixup': _tv_peer('MixUp'),
-}
-# the method of ours that each peer implements, for the table's comparison with the nearest peer
-PEER_OF = {'cutmix': ['fastai_cutmix', 'timm_cutmix', 'tv_cutmix'], 'mixup': ['fastai_mixup', 'timm_mixup', 'tv_mixup']}
-
-def method_setup(
-    name:str,              # a key of `METHODS` or `PEERS`
-    n_classes:int,         # classes, for the peers' soft targets
-    label_smoothing:float, # the recipe's label smoothing, passed on to the peers' soft targets
-    loss,                  # the recipe's loss on class indices
-)->tuple:                  # callbacks, and the loss to train with
-    "The callbacks and loss of a benchmark method: ours from the registry, or a peer"
-    if name in PEERS:
-        cbs, peer_loss = PEERS[name](n_classes, label_smoothing, loss)
-        return cbs, peer_loss or loss
-    return mixers(name), loss
+__all__ = ['LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'BenchError', 'find_layout', 'imagenette_url', 'folder_dls',
+           'get_dls', 'get_arch', 'calibration', 'train_run', 'run_benchmark', 'main']
 
 # %% ../nbs/06_benchmark.ipynb #611ff37b
 class BenchError(Exception):
@@ -200,8 +120,6 @@ def _cpu_broadcast(self, t, rank):
     "fastai's DistributedDL broadcasts with `.cuda()` (nccl only); under gloo on the CPU the tensor stays on the CPU"
     t = torch.LongTensor(t); torch.distributed.broadcast(t, rank); return t.tolist()
 
-N_BINS = 15
-
 def calibration(
     logits:Tensor, # (n, c) the clean model's validation outputs
     targs:Tensor,  # (n,) class indices
@@ -255,133 +173,7 @@ def train_run(
     with learn.no_bar(): logits, targs = learn.get_preds(dl=dls.valid, act=noop)
     return dict(accuracy=1 - errors[-1], error=errors[-1], secs_per_epoch=secs, curve=errors, **calibration(logits, targs))
 
-# %% ../nbs/06_benchmark.ipynb #ef4e9d6c
-CONFIG = ['dataset', 'n_train', 'size', 'epochs', 'arch', 'bs', 'lr', 'label_smoothing']
-
-def _verdict(d:float, se:float)->str:
-    if not np.isfinite(se) or se == 0: return 'one seed: no verdict'
-    return 'within noise' if abs(d) <= 2 * se else ('helps' if d < 0 else 'hurts')
-
-def _compare(err:pd.Series, base:pd.Series)->tuple:
-    "Difference of mean errors, and its verdict"
-    d = err.mean() - base.mean()
-    se = np.sqrt(err.var(ddof=1) / len(err) + base.var(ddof=1) / len(base)) if min(len(err), len(base)) > 1 else np.nan
-    return f"{d:+.2f}", _verdict(d, se)
-
-def _mean_std(v:pd.Series, fmt:str='.2f')->str:
-    v = v.dropna()
-    if v.empty: return '–'
-    return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt}}" if len(v) > 1 else f"{v.mean():{fmt}}"
-
-def _latest(df:pd.DataFrame)->pd.DataFrame:
-    "One row per configuration, method, seed (and epoch or bin): a seed run again, without `--resume`, is not another seed"
-    return df.drop_duplicates([c for c in (*CONFIG, 'method', 'seed', 'epoch', 'bin') if c in df], keep='last')
-
-def summarise(
-    df:pd.DataFrame, # the rows of `results.csv`
-)->str:              # a markdown table per configuration
-    "Mean ± std over seeds of accuracy, error, nll and ece for each configuration and method, against no mixing and the nearest peer"
-    out, n_rows = [], len(df)
-    df = _latest(df)
-    for col in ('nll', 'ece'):
-        if col not in df: df = df.assign(**{col: np.nan})  # rows written before these columns existed
-    for cfg, g in df.groupby(CONFIG, sort=False, dropna=False):
-        head = ', '.join(f"{k} {v}" for k, v in zip(CONFIG, cfg))
-        rows = ['| method | seeds | accuracy % | error % | Δ error vs none (pts) | verdict | vs nearest peer | nll | ECE % | s/epoch |',
-                '|---|---|---|---|---|---|---|---|---|---|']
-        errs = {m: r.error * 100 for m, r in g.groupby('method', sort=False)}
-        base = errs.get('none')
-        for m, r in g.groupby('method', sort=False):
-            delta, verdict = ('', '') if m == 'none' or base is None else _compare(errs[m], base)
-            peers = [q for q in PEER_OF.get(m, []) if q in errs]
-            if peers:
-                q = min(peers, key=lambda q: errs[q].mean())  # the best peer implementation of the same method
-                dq, vq = _compare(errs[m], errs[q])
-                vs_peer = f"{dq} vs {q}: {dict(helps='better', hurts='worse').get(vq, vq)}"
-            else: vs_peer = ''
-            rows.append(f"| {m} | {len(r)} | {_mean_std(r.accuracy * 100)} | {_mean_std(errs[m])} | {delta} | {verdict} | {vs_peer} | "
-                        f"{_mean_std(r.nll, '.3f')} | {_mean_std(r.ece * 100)} | {r.secs_per_epoch.mean():.1f} |")
-        out.append(f"**{head}**\n\n" + '\n'.join(rows))
-    if n_rows > len(df): out.append(f"{n_rows - len(df)} row(s) repeat a (method, seed) already run: each table uses the latest.")
-    return '\n\n'.join(out) + '\n'
-
-# %% ../nbs/06_benchmark.ipynb #3ed87d42
-def plot_curves(
-    curves:pd.DataFrame, # rows of `curves.csv` for one configuration: method, seed, epoch, error
-    fname:Path,          # where to write the PNG
-    title:str='',        # the plot's title
-):
-    "Validation error against epoch, mean and std over seeds, one line per method"
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for m, g in curves.groupby('method', sort=False):
-        s = g.groupby('epoch').error.agg(['mean', 'std']).fillna(0) * 100
-        ax.plot(s.index + 1, s['mean'], label=m, marker='o', ms=3)
-        ax.fill_between(s.index + 1, s['mean'] - s['std'], s['mean'] + s['std'], alpha=0.2)
-    ax.set_xlabel('epoch'); ax.set_ylabel('validation error %'); ax.set_title(title, fontsize=9); ax.legend(); ax.grid(alpha=.3)
-    fig.tight_layout(); fig.savefig(fname, dpi=110); plt.close(fig)
-
 # %% ../nbs/06_benchmark.ipynb #27e9430b
-def plot_methods(
-    res:pd.DataFrame, # rows of `results.csv` for one configuration
-    fname:Path,       # where to write the PNG
-    title:str='',     # the plot's title
-):
-    "Validation error and ECE per method: one dot per seed, and mean ± std"
-    ms = list(dict.fromkeys(res.method))
-    cols = [c for c in ('error', 'ece') if c in res and res[c].notna().any()]
-    fig, axs = plt.subplots(1, len(cols), figsize=(4.5 * len(cols), 0.45 * len(ms) + 1.6), squeeze=False)
-    for ax, col in zip(axs[0], cols):
-        for i, m in enumerate(ms):
-            v = res.loc[res.method == m, col].dropna() * 100
-            if v.empty: continue
-            ax.plot(v, np.full(len(v), i) + np.linspace(-.12, .12, len(v)), 'o', ms=4, alpha=.6, color='C0')
-            ax.errorbar(v.mean(), i, xerr=v.std(ddof=1) if len(v) > 1 else 0, fmt='|', ms=14, capsize=4, color='k')
-        if 'none' in ms and col in res:
-            ax.axvline(res.loc[res.method == 'none', col].mean() * 100, color='grey', ls='--', lw=1)
-        ax.set_yticks(range(len(ms)), ms if ax is axs[0, 0] else [''] * len(ms)); ax.invert_yaxis()
-        ax.set_xlabel({'error': 'validation error %', 'ece': 'ECE % (15 bins)'}[col]); ax.grid(alpha=.3, axis='x')
-    fig.suptitle(title, fontsize=9); fig.tight_layout(); fig.savefig(fname, dpi=110); plt.close(fig)
-
-def plot_reliability(
-    bins:pd.DataFrame, # rows of `reliability.csv` for one configuration: method, seed, bin, count, conf_sum, correct
-    fname:Path,        # where to write the PNG
-    title:str='',      # the plot's title
-):
-    "One reliability diagram per method, the seeds' bins pooled: accuracy against confidence, and the diagonal of perfect calibration"
-    ms = list(dict.fromkeys(bins.method))
-    nc = min(4, len(ms)); nr = -(-len(ms) // nc)
-    fig, axs = plt.subplots(nr, nc, figsize=(2.6 * nc, 2.6 * nr + .4), squeeze=False)
-    edges = np.linspace(0, 1, N_BINS + 1)
-    for ax, m in zip(axs.flat, ms):
-        b = bins[bins.method == m].groupby('bin')[['count', 'conf_sum', 'correct']].sum().reindex(range(N_BINS), fill_value=0)
-        acc = np.where(b['count'] > 0, b.correct / b['count'].clip(lower=1), np.nan)
-        ax.bar(edges[:-1], acc, width=1 / N_BINS, align='edge', edgecolor='k', lw=.5, label='accuracy')
-        ax.plot([0, 1], [0, 1], 'r--', lw=1)
-        ece = (b.conf_sum - b.correct).abs().sum() / max(b['count'].sum(), 1)
-        ax.set_title(f"{m}\nECE {ece * 100:.2f}%", fontsize=8); ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.tick_params(labelsize=7)
-    for ax in axs.flat[len(ms):]: ax.axis('off')
-    fig.supxlabel('confidence', fontsize=8); fig.supylabel('accuracy', fontsize=8)
-    fig.suptitle(title, fontsize=8); fig.tight_layout(); fig.savefig(fname, dpi=100); plt.close(fig)
-
-def plot_config(
-    out:Path, # a `--out` folder
-    cfg:dict, # one configuration: the `CONFIG` columns and their values
-)->list:      # the PNGs written, one set per configuration so that no run's plot replaces another's
-    "Plot one configuration: error curves from `curves.csv`, error and ECE per method, and the reliability diagrams"
-    out = Path(out)
-    slug = '_'.join(f"{k}-{v}" for k, v in cfg.items()).replace('/', '-').replace(' ', '')
-    title = ', '.join(f"{k} {v}" for k, v in cfg.items())
-    def rows(name):
-        df = _latest(pd.read_csv(out/name))
-        return df[np.logical_and.reduce([df[k].astype(str) == str(v) for k, v in cfg.items()])]
-    pngs = [out/f'error_curves_{slug}.png', out/f'methods_{slug}.png']
-    plot_curves(rows('curves.csv'), pngs[0], title)
-    plot_methods(rows('results.csv'), pngs[1], title)
-    if (out/'reliability.csv').exists():
-        rel = rows('reliability.csv')
-        if len(rel): pngs.append(out/f'reliability_{slug}.png'); plot_reliability(rel, pngs[-1], title)
-    return pngs
-
 def _meta(args:dict)->dict:
     "Versions, device, command and git commit of this invocation"
     import fastai, torchvision
@@ -497,15 +289,3 @@ def main(
     if not rank_distrib(): print((Path(out)/'results.md').read_text())
     # left to interpreter teardown, gloo sometimes aborts
     if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
-
-# %% ../nbs/06_benchmark.ipynb #6c77da5d
-def show_results(
-    out:str, # a `--out` folder of `cutmix-bench`
-):
-    "Display the results table and the plots of a benchmark folder, in a notebook"
-    from IPython.display import Markdown, Image, display
-    out = Path(out)
-    if not (out/'results.md').exists(): return print(f"no results in {out} yet")
-    display(Markdown((out/'results.md').read_text()))
-    for kind in ('methods', 'reliability', 'error_curves'):
-        for png in sorted(out.glob(f'{kind}_*.png')): display(Image(filename=str(png)))

@@ -10,10 +10,13 @@ import inspect, types, warnings
 from contextlib import contextmanager
 from fastai.vision.all import *
 from .core import *
+from .plans import *
+from .content import *
+from .samplers import *
 
 # %% auto #0
-__all__ = ['METHODS', 'mixed_loss', 'MixCallback', 'class_activation_maps', 'RegionMixCallback', 'CutMix', 'Mixup', 'RICAP',
-           'ResizeMix', 'Cutout', 'GridMix', 'FMix', 'SaliencyMix', 'SnapMix', 'MixChoice', 'mixers']
+__all__ = ['METHODS', 'mixed_loss', 'MixCallback', 'RegionMixCallback', 'CutMix', 'Mixup', 'RICAP', 'ResizeMix', 'Cutout',
+           'GridMix', 'FMix', 'SaliencyMix', 'SnapMix', 'MixChoice', 'mixers']
 
 # %% ../nbs/02_callbacks.ipynb #3283e197
 def mixed_loss(
@@ -187,71 +190,6 @@ class MixCallback(Callback):
         if not self.loss_targets: return
         self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets, self.loss_grad)
         self.learn.loss = self.loss_grad.clone()
-
-# %% ../nbs/02_callbacks.ipynb #963aa957
-def _body_and_head(model:nn.Module)->tuple:
-    if isinstance(model, nn.Sequential) and len(model) == 2: return model[0], model[1]
-    raise ValueError(f"label_weights='cam' needs the model as nn.Sequential(body, head), the way vision_learner and "
-                     f"create_cnn_model build it, to take the body's feature map; got {type(model).__name__}. Wrap it: "
-                     "nn.Sequential(body, head), where body returns (bs, C, h, w) features and head pools and classifies them")
-
-def _pool_linear(head:nn.Module)->nn.Linear:
-    "The `Linear` of a head that is global average pooling then one `Linear` (flattening and dropout aside), else None"
-    skip = (nn.Flatten, Flatten, nn.Dropout, nn.Identity)
-    leaves = [m for m in head.modules() if not list(m.children()) and not isinstance(m, skip)]
-    if (len(leaves) == 2 and isinstance(leaves[0], nn.AdaptiveAvgPool2d) and leaves[0].output_size in (1, (1, 1))
-        and isinstance(leaves[1], nn.Linear)): return leaves[1]
-
-@contextmanager
-def _running_stats_kept(module:nn.Module):
-    "BatchNorm layers in training mode normalise by the batch's statistics without updating their running ones"
-    bns = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats]
-    for m in bns: m.track_running_stats = False
-    try: yield
-    finally:
-        for m in bns: m.track_running_stats = True
-
-def _grad_cam(head:nn.Module, features:Tensor, y:Tensor)->Tensor:
-    "(bs, h, w): `relu(features)` weighted by the space-averaged gradient of each image's class score, the head in eval mode"
-    modes = [m.training for m in head.modules()]
-    head.eval()
-    try:
-        with torch.enable_grad():
-            f = features.detach().requires_grad_()
-            out = head(f)
-            if out.ndim != 2: raise ValueError(f"label_weights='cam' needs a head that returns (bs, classes); got {tuple(out.shape)}")
-            grad, = torch.autograd.grad(out.float().gather(1, y[:, None]).sum(), f)  # the head's parameters get no gradient
-    finally:
-        for m, t in zip(head.modules(), modes): m.training = t
-    return (grad.mean((2, 3), keepdim=True) * F.relu(f.detach())).sum(1)
-
-def class_activation_maps(
-    model:nn.Module, # `nn.Sequential(body, head)`, as `vision_learner` and `create_cnn_model` build it
-    x:Tensor,        # (bs, C, H, W) the clean batch
-    y:Tensor,        # (bs,) the class index of each image
-)->Tensor:           # (bs, H, W) float32: each image's map for its class, at least 0 and summing to 1 (NaN where flat)
-    "SnapMix's `get_spm`: the classifier at every position of the body's features, for the image's class, resized and normalised"
-    body, head = _body_and_head(model)
-    y = y.as_subclass(Tensor)   # plain tensors: fastai's typed tensors (TensorImage, TensorCategory) don't einsum
-    with torch.no_grad():
-        with _running_stats_kept(body): features = body(x)
-        if features.ndim != 4:
-            raise ValueError(f"label_weights='cam' needs a body that returns a (bs, C, h, w) feature map; got {tuple(features.shape)}")
-        features, linear = features.float().as_subclass(Tensor), _pool_linear(head)
-        if features.shape[-2] * features.shape[-1] == 1:
-            warnings.warn(f"label_weights='cam': the body's feature map is 1×1 for {tuple(x.shape[-2:])} images, so every class "
-                          "activation map is flat and the label weights fall back to the areas. Use larger images, or a body "
-                          "that downsamples less (resnet18's body divides the sides by 32)", stacklevel=2)
-        if linear is not None:
-            cam = torch.einsum('bchw,bc->bhw', F.relu(features), linear.weight[y].float())
-            if linear.bias is not None: cam = cam + linear.bias[y].float()[:, None, None]
-    if linear is None: cam = _grad_cam(head, features, y)
-    maps = F.interpolate(cam[:, None], size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0]
-    maps = maps - maps.amin((1, 2), keepdim=True)
-    maps = maps / maps.sum((1, 2), keepdim=True)
-    # a flat map stays flat: resizing a constant leaves rounding ripples, which the normalisation would blow up into weights
-    flat = cam.flatten(1).amax(1) == cam.flatten(1).amin(1)
-    return torch.where(flat[:, None, None], torch.nan, maps)
 
 # %% ../nbs/02_callbacks.ipynb #7b6b4e18
 class RegionMixCallback(MixCallback):

@@ -12,7 +12,8 @@ from fastcore.script import call_parse
 from .callbacks import *
 from .data import *
 from .vis import show_mixed
-from .benchmark import train_run, _compare
+from .benchmark import train_run
+from .report import _compare
 
 # %% auto #0
 __all__ = ['demo_figure', 'demo']

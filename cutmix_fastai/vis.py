@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastai.vision.all import *
 from matplotlib.patches import Rectangle
 from .core import *
+from .plans import *
 from .callbacks import *
 
 # %% auto #0
@@ -110,24 +111,26 @@ def show_mixed(
 
 # %% ../nbs/03_vis.ipynb #e0d20226
 def show_sources(
-    cb:MixCallback,  # a callback that pastes, after `show_mixed` or `mix` (holds the plan)
-    b:tuple,         # the unmixed batch it mixed
+    cb,              # a callback that pastes, after `show_mixed` or `mix` (it holds the plan), or a plan that pastes
+    b:tuple,         # the unmixed batch it mixed, or that the plan is drawn for
     i:int=0,         # which output sample
     vocab=None,      # class names
     size:float=2.5,  # inches per image
 )->list:             # the axes: the output, then its K sources
     "Show output sample `i` beside each of its sources, with the box each source gave outlined where it was read"
-    rows, pos = (m[i].cpu() for m in cb.plan.source_map())
-    K, x, y = cb.idx.shape[0], b[0].float().cpu(), b[-1]
+    plan = getattr(cb, 'plan', cb)
+    rows, pos = (m[i].cpu() for m in plan.source_map())
+    K, x, y = plan.idx.shape[0], b[0].float().cpu(), b[-1]
     fig, axs = plt.subplots(1, K + 1, figsize=(size * (K + 1), size + 0.4))
-    src = cb.idx[:, i].cpu()[rows.clamp(min=0)]
+    src = plan.idx[:, i].cpu()[rows.clamp(min=0)]
     shown = torch.stack([x[:, c].flatten(1)[src, pos] for c in range(x.shape[1])])
+    shown = shown.masked_fill(rows == FILL, getattr(getattr(plan, 'regions', None), 'fill', 0.))  # Cutout's box
     show_image(shown, ax=axs[0], cmap='gray' if x.shape[1] == 1 else None, title='output')
     for k, (t, l, b_, r) in region_boxes(rows, K, first=0).items():
         axs[0].add_patch(Rectangle((l - .5, t - .5), r - l, b_ - t, fill=False, lw=1.5, edgecolor=_EDGE_COLORS[k % len(_EDGE_COLORS)]))
     boxes = source_boxes(rows, pos, K)
     for k in range(K):
-        s = int(cb.idx[k, i])
+        s = int(plan.idx[k, i])
         name = vocab[int(y[s])] if vocab is not None else int(y[s])
         show_image(x[s], ax=axs[k + 1], cmap='gray' if x.shape[1] == 1 else None, title=f'source {k}: {name}')
         if k in boxes:

@@ -9,6 +9,9 @@ links to the API).
 - `python tools/build_docs.py` (the default, and what `.ci/run` does) renders `_proc/` with pandoc into `_docs/`:
   static HTML pages with the sidebar of `nbs/sidebar.yml`. pandoc installs from Debian; quarto doesn't install here
   (its PyPI package downloads a binary at install time).
+- `python tools/build_docs.py --executed` renders the notebooks that the test run already executed, so that CI runs
+  each notebook once: `nbdev-test --save` writes every notebook's outputs back into `nbs/` when it passes, and this
+  stages those notebooks, applies the doc processors and renders them, without executing anything again.
 - `python tools/build_docs.py --quarto` renders the same `_proc/` with quarto, through nbdev's own `render_quarto`,
   for machines that have quarto. `nbdev-docs` also still works there, but shows only the outputs saved in the
   notebooks, and ours are saved without outputs.
@@ -34,23 +37,36 @@ def stage():
     shutil.copytree(NBS, PROC, ignore=ignore)
     return sorted(PROC.rglob('*.ipynb'))
 
-def execute_and_process(fn:Path)->bool:
-    "Run notebook `fn` in place as `nbdev-test` would, keeping its outputs, then apply nbdev's doc processors"
-    from nbdev.test import test_nb
+def was_executed(nb)->bool:
+    "Whether a notebook was saved by an executing run (`nbdev-test --save`): every run cell gets its timing there"
+    return any('execution' in c.get('metadata', {}) for c in nb.cells if c.cell_type == 'code')
+
+def process(fn:Path):
+    "Apply nbdev's doc processors to an executed notebook: show_doc, hidden and exported cells, links to the API"
     from nbdev.processors import FilterDefaults
-    ok, secs = test_nb(fn, skip_flags=CFG.tst_flags.split(), save=True, basepath=ROOT)
-    if not ok: return False
     os.chdir(ROOT)
     nb = read_nb(fn)
-    FilterDefaults()(nb)  # show_doc, hidden and exported cells, links to the API
+    FilterDefaults()(nb)
     write_nb(nb, fn)
-    print(f"  {fn.relative_to(PROC)}: executed in {secs:.0f} s", flush=True)
+
+def execute_and_process(fn:Path, execute:bool=True)->bool:
+    "Run notebook `fn` in place as `nbdev-test` would, keeping its outputs (or take those it has), then process it"
+    from nbdev.test import test_nb
+    if execute:
+        ok, secs = test_nb(fn, skip_flags=CFG.tst_flags.split(), save=True, basepath=ROOT)
+        if not ok: return False
+    elif not was_executed(read_nb(fn)) and any(c.cell_type == 'code' for c in read_nb(fn).cells):
+        print(f"  {fn.relative_to(PROC)} has no outputs: run `nbdev-test --save` before `--executed`", file=sys.stderr)
+        return False
+    process(fn)
+    print(f"  {fn.relative_to(PROC)}: " + (f"executed in {secs:.0f} s" if execute else "processed"), flush=True)
     return True
 
-def run_one(fn:Path)->bool:
+def run_one(fn:Path, execute:bool=True)->bool:
     "`execute_and_process` in a process of its own: notebooks replace `__main__`, and each gets one torch thread"
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}  # parallel workers on few cores: OpenMP threads spin-wait otherwise
-    return subprocess.run([sys.executable, __file__, '--one', str(fn)], env=env).returncode == 0
+    args = ['--one', str(fn)] + ([] if execute else ['--executed'])
+    return subprocess.run([sys.executable, __file__, *args], env=env).returncode == 0
 
 # ---------------------------------------------------------------------------------------------------------------------
 # pandoc renderer
@@ -80,6 +96,15 @@ def fence(text:str, cls:str)->str:
 
 def join(v): return ''.join(v) if isinstance(v, list) else v
 
+# a warning raised inside an installed package (torch's `torch.jit.script` FutureWarning, raised by fastai's import) is
+# printed with that package's path on this machine, and the line of its source: neither is the page's business
+LIBRARY_WARNING = re.compile(r'^\S*(?:site-packages|dist-packages)/\S+:\d+: \w*Warning: .*\n(?:  .*\n)?', re.M)
+
+def stream_text(o)->str:
+    "A stream output's text, without the warnings raised inside installed packages (stderr only)"
+    text = ANSI.sub('', join(o['text']))
+    return LIBRARY_WARNING.sub('', text) if o.get('name') == 'stderr' else text
+
 def nb_markdown(nb, media:Path=None, media_rel:str='')->str:
     "Pandoc markdown for a processed notebook; images are written to `media` (None: outputs are left out)"
     parts, n_img = [], 0
@@ -93,7 +118,9 @@ def nb_markdown(nb, media:Path=None, media_rel:str='')->str:
         if opts.get('output') == 'false' or media is None: continue
         for o in c.get('outputs', []):
             if o['output_type'] == 'stream':
-                parts.append(fence(ANSI.sub('', join(o['text'])), 'output')); continue
+                text = stream_text(o)
+                if text.strip(): parts.append(fence(text, 'output'))
+                continue
             if o['output_type'] == 'error': raise RuntimeError(f"a cell failed: {o.get('ename')}: {o.get('evalue')}")
             data = o.get('data', {})
             if 'image/png' in data:
@@ -240,19 +267,21 @@ def main():
     ap.add_argument('--readme', action='store_true', help='only write README.md from index.ipynb')
     ap.add_argument('--check', action='store_true', help='with --readme: only check that README.md is up to date')
     ap.add_argument('--render-only', action='store_true', help='render the notebooks already executed in _proc/')
+    ap.add_argument('--executed', action='store_true',
+                    help='render the notebooks in nbs/ that `nbdev-test --save` executed, without executing them again')
     ap.add_argument('--one', help=argparse.SUPPRESS)
     a = ap.parse_args()
     os.chdir(ROOT)
     if a.readme: return readme(a.check)
     if a.one:
         import warnings; warnings.filterwarnings('ignore', 'Found cells containing imports')  # nbdev's show_doc runner
-        sys.exit(0 if execute_and_process(Path(a.one)) else 1)
+        sys.exit(0 if execute_and_process(Path(a.one), execute=not a.executed) else 1)
     os.chdir(ROOT)
     if a.render_only: nbs = sorted(f for f in PROC.rglob('*.ipynb') if not f.name.startswith('_'))
     else:
         nbs = stage()
-        print(f"executing {len(nbs)} notebooks in {PROC.name}/")
-        ok = parallel(run_one, nbs, n_workers=a.n_workers, threadpool=True)
+        print(f"{'processing the executed' if a.executed else 'executing'} {len(nbs)} notebooks in {PROC.name}/")
+        ok = parallel(run_one, nbs, execute=not a.executed, n_workers=a.n_workers, threadpool=True)
         if not all(ok): sys.exit(f"notebooks failed: {[str(f.relative_to(PROC)) for f, o in zip(nbs, ok) if not o]}; no docs built")
     if a.quarto: render_with_quarto()
     else: render_pandoc(nbs)

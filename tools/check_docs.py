@@ -3,13 +3,14 @@
 
 Checks, on every page served from localhost: every image has loaded (natural width > 0); every table has body rows;
 every link inside the site leads to a page that exists and, with a `#fragment`, to an element with that id; the
-browser logged no errors (a missing file logs one). On the API pages: every public name of the module (its
-`__all__`) has a `show_doc` entry. On the benchmark pages that have committed results: at least one table. On the
-gallery: enough pictures, and a screenshot is saved for people to look at.
+browser logged no errors (a missing file logs one); no page shows a path of this machine (a warning raised inside an
+installed package prints its `site-packages` path, and an output can print the checkout's). On the API pages: every
+public name of the module (its `__all__`) has a `show_doc` entry. On the benchmark pages that have committed results:
+at least one table. On the gallery: enough pictures, and a screenshot is saved for people to look at.
 
 Usage: `python tools/check_docs.py [--screenshots DIR]`; `--self-test` checks, on a made-up site, that each defect is caught. Needs Debian's `chromium` and `chromium-driver`.
 """
-import argparse, functools, http.server, importlib, sys, threading
+import argparse, functools, http.server, importlib, re, sys, threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +23,7 @@ DOCS = ROOT/'_docs'
 # datasets can't be downloaded where they were built)
 TABLE_PAGES = {'benchmarks/fashion_mnist.html': 2, 'benchmarks/overhead.html': 1}
 GALLERY, MIN_GALLERY_IMAGES = 'gallery.html', 8
+LOCAL_PATH = re.compile(r'\S*/(?:site|dist)-packages/\S*|' + re.escape(str(ROOT)) + r'\S*')
 
 PAGE_JS = """
 const done = arguments[arguments.length - 1];
@@ -33,6 +35,7 @@ Promise.all(Array.from(document.images).map(i => i.complete ? null : new Promise
   links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
   ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
   headings: Array.from(document.querySelectorAll('main h2, main h3, main h4')).map(h => h.textContent.trim()),
+  text: document.body.innerText,
 }));
 """
 
@@ -77,6 +80,7 @@ def check_site(docs:Path, api:dict, table_pages:dict, gallery:str=None, shots:Pa
             bad = lambda msg: errors.append(f"{page}: {msg}")
             if r['broken']: bad(f"images that did not load: {r['broken']}")
             if any(n == 0 for n in r['tables']): bad(f"a table without rows (rows per table: {r['tables']})")
+            if paths := sorted(set(LOCAL_PATH.findall(r['text']))): bad(f"paths of this machine shown: {paths[:3]}")
             for log in drv.get_log('browser'):
                 if log['level'] == 'SEVERE': bad(f"browser error: {log['message']}")
             print(f"{page}: {r['images']} images, {len(r['tables'])} tables {r['tables']}, {len(r['links'])} links")
@@ -116,6 +120,7 @@ BROKEN_SITE = {  # one page per defect the check must catch, and one good page t
     'link.html': '<main><a href="nowhere.html">a dead link</a></main>',
     'anchor.html': '<main><a href="good.html#no-such-id">a dead anchor</a></main>',
     'table.html': '<main><table><tr><th>only a header</th></tr></table></main>',
+    'warning.html': '<main><pre>/venv/lib/python3.11/site-packages/torch/jit/_script.py:1491: FutureWarning: x</pre></main>',
 }
 
 def self_test():
@@ -126,7 +131,7 @@ def self_test():
         for name, body in BROKEN_SITE.items(): (d/name).write_text(f'<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body>{body}</body></html>')
         errors, _ = check_site(d, api={'good.html': ['good_fn'], 'link.html': ['missing_fn']}, table_pages={'good.html': 1, 'image.html': 1})
     expected = {'image.html': 'images that did not load', 'link.html': 'broken link', 'anchor.html': 'missing anchor',
-                'table.html': 'table without rows'}
+                'table.html': 'table without rows', 'warning.html': 'paths of this machine'}
     for page, what in expected.items():
         assert any(e.startswith(page) and what in e for e in errors), f"the check missed: {page}: {what}\n{errors}"
     assert any('no API entry' in e and 'missing_fn' in e for e in errors), errors
