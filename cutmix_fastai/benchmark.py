@@ -21,13 +21,10 @@ from .peers import *
 from .report import *
 
 # %% auto #0
-__all__ = ['LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'BenchError', 'find_layout', 'imagenette_url', 'folder_dls',
-           'get_dls', 'get_arch', 'calibration', 'train_run', 'run_benchmark', 'main']
+__all__ = ['LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'find_layout', 'imagenette_url', 'folder_dls', 'get_dls',
+           'get_arch', 'calibration', 'train_run', 'run_benchmark', 'main']
 
 # %% ../nbs/06_benchmark.ipynb #611ff37b
-class BenchError(Exception):
-    "A problem with the benchmark's input that deserves one clear line, not a traceback"
-
 LAYOUTS = ("an ImageFolder layout (train/ and val/ or valid/, one folder per class), "
            "or MNIST-style IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...)")
 
@@ -219,7 +216,7 @@ def run_benchmark(
     ms = [m.strip() for m in methods.split(',') if m.strip()]
     known = [*METHODS, *PEERS]
     if bad := [m for m in ms if m not in known]: raise BenchError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(known)}")
-    if any(m.startswith('timm') for m in ms): _timm(next(m for m in ms if m.startswith('timm')))  # fail before training
+    check_peers(ms)  # a missing library fails now, before anything is trained
     if path is not None: find_layout(path)  # fail early, before anything is trained
     get_arch(arch)
     name = (dataset if path is None else Path(path).name) + (f'-on-{canvas}' if canvas else '')

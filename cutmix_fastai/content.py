@@ -190,9 +190,9 @@ def class_activation_maps(
             raise ValueError(f"label_weights='cam' needs a body that returns a (bs, C, h, w) feature map; got {tuple(features.shape)}")
         features, linear = features.float().as_subclass(Tensor), _pool_linear(head)
         if features.shape[-2] * features.shape[-1] == 1:
-            warnings.warn(f"label_weights='cam': the body's feature map is 1×1 for {tuple(x.shape[-2:])} images, so every class "
-                          "activation map is flat and the label weights fall back to the areas. Use larger images, or a body "
-                          "that downsamples less (resnet18's body divides the sides by 32)", stacklevel=2)
+            raise ValueError(f"label_weights='cam': the body's feature map is 1×1 for {tuple(x.shape[-2:])} images, so every "
+                             "class activation map would be flat and the label weights would be the areas: use larger images, a "
+                             "body that downsamples less (resnet18's body divides the sides by 32), or label_weights='area'")
         if linear is not None:
             cam = torch.einsum('bchw,bc->bhw', F.relu(features), linear.weight[y].float())
             if linear.bias is not None: cam = cam + linear.bias[y].float()[:, None, None]

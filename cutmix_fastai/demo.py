@@ -75,16 +75,17 @@ def demo(
             results[name].append(r)
             print(f"seed {s} {name:>9}: error {r['error'] * 100:.2f}%  (accuracy {r['accuracy'] * 100:.2f}%, "
                   f"{r['secs_per_epoch']:.1f} s/epoch)", flush=True)
-    err = {k: pd.Series([r['error'] * 100 for r in v]) for k, v in results.items()}
-    d, verdict = _compare(err['CutMix()'], err['no mixing'])
+    err = {k: pd.Series([r['error'] * 100 for r in v], index=seeds) for k, v in results.items()}
+    c = _compare(err['CutMix()'], err['no mixing'])   # paired: the same seed, the same initial weights and data order
+    d, verdict = c['delta'], c['verdict']
     if runs == 1:
-        verdict = 'one seed: no verdict'
-        print(f"CutMix changed the error by {d} points. One seed cannot tell a gain from seed-to-seed noise: "
+        print(f"CutMix changed the error by {d:+.2f} points. One seed cannot tell a gain from seed-to-seed noise: "
               f"`cutmix-demo --runs 3` trains 3 seeds of each (3 times as long) and gives a verdict.")
     else:
         print(f"error over {runs} seeds: no mixing {err['no mixing'].mean():.2f} ± {err['no mixing'].std():.2f}%, "
-              f"CutMix {err['CutMix()'].mean():.2f} ± {err['CutMix()'].std():.2f}%: a change of {d} points, "
-              f"{'CutMix ' + verdict if verdict in ('helps', 'hurts') else verdict} (beyond twice its standard error counts as real)")
+              f"CutMix {err['CutMix()'].mean():.2f} ± {err['CutMix()'].std():.2f}%: a change of {d:+.2f} points "
+              f"(95% interval {c['low']:+.2f} to {c['high']:+.2f}, paired by seed), "
+              f"{'CutMix ' + verdict if verdict in ('helps', 'hurts') else verdict}")
     set_seed(seed)
     fname = demo_figure(CutMix(), dls.one_batch(), dls.vocab, {k: [r['curve'] for r in v] for k, v in results.items()}, out)
     print(f"picture of a mixed batch and both error curves: {fname.resolve()}")

@@ -10,9 +10,12 @@ from fastai.vision.all import *
 from .callbacks import *
 
 # %% auto #0
-__all__ = ['PEERS', 'PEER_OF', 'PeerMixer', 'SoftTargetLoss', 'method_setup']
+__all__ = ['PEERS', 'PEER_OF', 'BenchError', 'PeerMixer', 'SoftTargetLoss', 'check_peers', 'method_setup']
 
 # %% ../nbs/06a_peers.ipynb #30210627
+class BenchError(Exception):
+    "A problem with the benchmark's input that deserves one clear line, not a traceback"
+
 class PeerMixer(Callback):
     "Call a peer's batch transform (timm's `Mixup`, torchvision's `v2.CutMix`/`v2.MixUp`) on the training batch"
     order, run_valid = MixCallback.order, False
@@ -48,6 +51,13 @@ def _timm(name:str, **kw):
     try: from timm.data import Mixup
     except ImportError: raise BenchError(f"method {name} needs timm: pip install 'cutmix_fastai[bench]'") from None
     return Mixup(**kw)
+
+def check_peers(
+    names:list, # method names, ours or the peers'
+):
+    "Raise `BenchError` now, before anything is trained, if a peer among `names` needs a library that is not installed"
+    for name in names:
+        if name.startswith('timm'): _timm(name)
 
 def _timm_peer(name, mixup_alpha, cutmix_alpha):
     def make(n_classes, smoothing, hard):

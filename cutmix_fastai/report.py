@@ -7,7 +7,9 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/report.html.md"""
 # %% ../nbs/06b_report.ipynb #8315c1eb
 from __future__ import annotations
 from pathlib import Path
+import warnings
 import numpy as np, pandas as pd
+from scipy import stats
 import matplotlib.pyplot as plt
 from .peers import PEER_OF
 
@@ -17,15 +19,34 @@ __all__ = ['CONFIG', 'N_BINS', 'summarise', 'plot_curves', 'plot_methods', 'plot
 # %% ../nbs/06b_report.ipynb #ef4e9d6c
 CONFIG = ['dataset', 'n_train', 'size', 'epochs', 'arch', 'bs', 'lr', 'label_smoothing']
 
-def _verdict(d:float, se:float)->str:
-    if not np.isfinite(se) or se == 0: return 'one seed: no verdict'
-    return 'within noise' if abs(d) <= 2 * se else ('helps' if d < 0 else 'hurts')
+def _compare(err:pd.Series, base:pd.Series)->dict:
+    "Difference of mean errors, its 95% t interval, p-value and verdict: paired by seed (the index) when both ran the same seeds"
+    err, base = err.dropna(), base.dropna()
+    out = dict(delta=err.mean() - base.mean(), low=np.nan, high=np.nan, p=np.nan, test=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)   # equal differences: an interval of width 0, and no p-value
+        if len(err) > 1 and sorted(err.index) == sorted(base.index):
+            diff = err - base[err.index]
+            half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
+            out.update(low=diff.mean() - half, high=diff.mean() + half, p=stats.ttest_rel(err, base[err.index]).pvalue,
+                       test='paired t')
+        elif min(len(err), len(base)) > 1:
+            res = stats.ttest_ind(err, base, equal_var=False)
+            ci = res.confidence_interval(0.95)
+            out.update(low=ci.low, high=ci.high, p=res.pvalue, test='Welch t')
+    if out['test'] is None: out['verdict'] = 'one seed: no verdict'
+    else: out['verdict'] = 'helps' if out['high'] < 0 else 'hurts' if out['low'] > 0 else 'within noise'
+    return out
 
-def _compare(err:pd.Series, base:pd.Series)->tuple:
-    "Difference of mean errors, and its verdict"
-    d = err.mean() - base.mean()
-    se = np.sqrt(err.var(ddof=1) / len(err) + base.var(ddof=1) / len(base)) if min(len(err), len(base)) > 1 else np.nan
-    return f"{d:+.2f}", _verdict(d, se)
+def _delta(c:dict)->str:
+    "The difference and its 95% interval, in points"
+    return f"{c['delta']:+.2f}" + (f" [{c['low']:+.2f}, {c['high']:+.2f}]" if c['test'] else '')
+
+def _verdict(c:dict, better:str='helps', worse:str='hurts')->str:
+    "The verdict, and the test it came from"
+    v = {'helps': better, 'hurts': worse}.get(c['verdict'], c['verdict'])
+    if c['test'] is None: return v
+    return f"{v} ({c['test']}" + (f", p = {c['p']:.2g})" if np.isfinite(c['p']) else ")")
 
 def _mean_std(v:pd.Series, fmt:str='.2f')->str:
     v = v.dropna()
@@ -39,24 +60,25 @@ def _latest(df:pd.DataFrame)->pd.DataFrame:
 def summarise(
     df:pd.DataFrame, # the rows of `results.csv`
 )->str:              # a markdown table per configuration
-    "Mean ± std over seeds of accuracy, error, nll and ece for each configuration and method, against no mixing and the nearest peer"
+    "Mean ± std over seeds of accuracy, error, nll and ece per configuration and method; paired verdicts against none and the best peer"
     out, n_rows = [], len(df)
     df = _latest(df)
     for col in ('nll', 'ece'):
         if col not in df: df = df.assign(**{col: np.nan})  # rows written before these columns existed
     for cfg, g in df.groupby(CONFIG, sort=False, dropna=False):
         head = ', '.join(f"{k} {v}" for k, v in zip(CONFIG, cfg))
-        rows = ['| method | seeds | accuracy % | error % | Δ error vs none (pts) | verdict | vs nearest peer | nll | ECE % | s/epoch |',
-                '|---|---|---|---|---|---|---|---|---|---|']
-        errs = {m: r.error * 100 for m, r in g.groupby('method', sort=False)}
+        rows = ['| method | seeds | accuracy % | error % | Δ error vs none, 95% interval (pts) | verdict (test) | vs nearest peer '
+                '| nll | ECE % | s/epoch |', '|---|---|---|---|---|---|---|---|---|---|']
+        errs = {m: r.set_index('seed').error * 100 for m, r in g.groupby('method', sort=False)}
         base = errs.get('none')
         for m, r in g.groupby('method', sort=False):
-            delta, verdict = ('', '') if m == 'none' or base is None else _compare(errs[m], base)
+            c = None if m == 'none' or base is None else _compare(errs[m], base)
+            delta, verdict = ('', '') if c is None else (_delta(c), _verdict(c))
             peers = [q for q in PEER_OF.get(m, []) if q in errs]
             if peers:
                 q = min(peers, key=lambda q: errs[q].mean())  # the best peer implementation of the same method
-                dq, vq = _compare(errs[m], errs[q])
-                vs_peer = f"{dq} vs {q}: {dict(helps='better', hurts='worse').get(vq, vq)}"
+                cq = _compare(errs[m], errs[q])
+                vs_peer = f"{_delta(cq)} vs {q}: {_verdict(cq, 'better', 'worse')}"
             else: vs_peer = ''
             rows.append(f"| {m} | {len(r)} | {_mean_std(r.accuracy * 100)} | {_mean_std(errs[m])} | {delta} | {verdict} | {vs_peer} | "
                         f"{_mean_std(r.nll, '.3f')} | {_mean_std(r.ece * 100)} | {r.secs_per_epoch.mean():.1f} |")
