@@ -18,6 +18,6 @@ from .vis import *
 from . import callbacks, data, vis
 # nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing. From the core and
 # the content signals, only what a new method or label weight is written with: the plans' internals stay in their modules
-__all__ = callbacks.__all__ + data.__all__ + vis.__all__ + ['FILL', 'Regions', 'sampler', 'draw_plan', 'rand_boxes', 'beta_draws',
-                                                           'fine_grained_saliency', 'saliency_peaks', 'saliency_label_weights',
-                                                           'class_activation_maps', 'cam_label_weights']
+__all__ = callbacks.__all__ + data.__all__ + vis.__all__ + [
+    'FILL', 'Regions', 'sampler', 'draw_plan', 'rand_boxes', 'beta_draws', 'fine_grained_saliency', 'background_contrast',
+    'saliency_peaks', 'saliency_label_weights', 'class_activation_maps', 'cam_label_weights']

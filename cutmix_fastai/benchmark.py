@@ -22,7 +22,7 @@ from .report import *
 
 # %% auto #0
 __all__ = ['LAYOUTS', 'IMAGENETTE_SYNSETS', 'IMAGEWOOF_SYNSETS', 'find_layout', 'imagenette_url', 'folder_dls', 'get_dls',
-           'get_arch', 'calibration', 'train_run', 'run_benchmark', 'main']
+           'xresnet_os8', 'get_arch', 'cam_map_size', 'calibration', 'train_run', 'run_benchmark', 'main']
 
 # %% ../nbs/06_benchmark.ipynb #611ff37b
 LAYOUTS = ("an ImageFolder layout (train/ and val/ or valid/, one folder per class), "
@@ -102,15 +102,40 @@ IMAGEWOOF_SYNSETS = ['n02086240', 'n02087394', 'n02088364', 'n02089973', 'n02093
                      'n02096294', 'n02099601', 'n02105641', 'n02111889', 'n02115641']
 
 # %% ../nbs/06_benchmark.ipynb #d70a2403
+def xresnet_os8(
+    pretrained:bool=False, # there are no pretrained weights: must be False
+    **kwargs,              # passed to fastai's `XResNet`: `n_out`, `c_in`, ...
+)->nn.Module:
+    "A small fastai XResNet whose body divides the sides by 8 (output stride 8): a narrow stem, two stages of one block"
+    if pretrained: raise BenchError("xresnet_os8 has no pretrained weights")
+    from fastai.vision.models.xresnet import XResNet, ResBlock
+    kwargs = {'widen': 0.25, 'stem_szs': (16, 16, 64), **kwargs}
+    model = XResNet(ResBlock, 1, [1, 1], **kwargs)
+    # XResNet sizes its classifier for four stages; with two, the last has 128·widen channels
+    model[-1] = nn.Linear(int(128 * kwargs['widen']), model[-1].out_features)
+    return model
+
 def get_arch(
-    name:str, # a fastai model (xresnet18, xresnet50, xse_resnext50, ...) or a torchvision one (resnet18, ...)
+    name:str, # `xresnet_os8`, a fastai model (xresnet18, xresnet50, xse_resnext50, ...) or a torchvision one (resnet18, ...)
 ):
     "The model function called `name`"
+    if name == 'xresnet_os8': return xresnet_os8
     import fastai.vision.models.xresnet as fx, torchvision.models as tm
     for mod in (fx, tm):
         f = getattr(mod, name, None)
         if callable(f): return f
-    raise BenchError(f"unknown architecture {name!r}: use a fastai model such as xresnet18 or xresnet50, or a torchvision one such as resnet18")
+    raise BenchError(f"unknown architecture {name!r}: use a fastai model such as xresnet18 or xresnet50, a torchvision one "
+                     "such as resnet18, or xresnet_os8")
+
+def cam_map_size(
+    learn:Learner, # a Learner whose model is `nn.Sequential(body, head)`
+    x:Tensor,      # a batch of its inputs
+)->tuple:          # (h, w) of the body's feature map
+    "The side of the class activation maps that `label_weights='cam'` would see: the body's feature map, for these inputs"
+    body, mode = learn.model[0], learn.model.training
+    try:
+        with torch.no_grad(): return tuple(body.eval()(x[:1]).shape[-2:])
+    finally: learn.model.train(mode)
 
 # %% ../nbs/06_benchmark.ipynb #4f9f7220
 def _cpu_broadcast(self, t, rank):
@@ -151,9 +176,15 @@ def train_run(
     for dl in dls.loaders: dl.rng = random.Random(seed)
     loss = LabelSmoothingCrossEntropyFlat() if label_smoothing else CrossEntropyLossFlat()
     cbs, train_loss = method_setup(method, dls.c, 0.1 if label_smoothing else 0., loss)
-    n_in = dls.one_batch()[0].shape[1]
+    xb = dls.one_batch()[0]   # once: each batch drawn takes from the shuffling stream, which every method shares
+    n_in = xb.shape[1]
     learn = vision_learner(dls, get_arch(arch), n_in=n_in, pretrained=False, loss_func=train_loss, opt_func=ranger,
                            metrics=accuracy, cbs=cbs)
+    if any(getattr(cb, 'label_weights', None) == 'cam' for cb in cbs):
+        h, w = cam_map_size(learn, xb)
+        if h * w == 1:
+            raise BenchError(f"{method}: {arch}'s body gives a 1×1 feature map on these images, so its class activation maps "
+                             "are flat and CAM weights would be area weights: use --arch xresnet_os8, or larger images")
     if torch.cuda.is_available(): learn = learn.to_fp16()
     distributed = num_distrib() > 1
     if distributed:

@@ -16,7 +16,8 @@ from .core import *
 from .plans import *
 
 # %% auto #0
-__all__ = ['fine_grained_saliency', 'saliency_peaks', 'saliency_label_weights', 'cam_label_weights', 'class_activation_maps']
+__all__ = ['fine_grained_saliency', 'saliency_peaks', 'background_contrast', 'saliency_label_weights', 'cam_label_weights',
+           'class_activation_maps']
 
 # %% ../nbs/00c_content.ipynb #40b6f8a5
 _SALIENCY_SCALES = (12, 24, 48, 28, 56, 112)  # OpenCV's neighbourhoods: 3·4, 3·4·2, 3·4·4, 7·4, 7·4·2, 7·4·4
@@ -71,25 +72,53 @@ def fine_grained_saliency(
     return (255. * (on + off).double() / top).nan_to_num(0).trunc().to(torch.int64).bitwise_and(255).to(torch.int32)
 
 def saliency_peaks(
-    x:Tensor, # (n, C, H, W) images
-)->Tensor:    # (n, 2) int64: the (row, column) of each image's most salient pixel, the first in row-major order on ties
-    "Where each image is most salient, by `fine_grained_saliency`"
-    s = fine_grained_saliency(x).flatten(1).argmax(1)
+    x:Tensor,              # (n, C, H, W) images
+    saliency:str='opencv', # 'opencv': `fine_grained_saliency`, SaliencyMix's reference; 'contrast': `background_contrast`
+)->Tensor:                 # (n, 2) int64: the (row, column) of each image's peak, the first in row-major order on ties
+    "Where each image is most salient, by OpenCV's fine-grained saliency or by its contrast to its background"
+    check_choice('saliency', saliency, ('opencv', 'contrast'))
+    s = (fine_grained_saliency(x) if saliency == 'opencv' else background_contrast(x)).flatten(1).argmax(1)
     return torch.stack([s // x.shape[-1], s % x.shape[-1]], 1)
+
+# %% ../nbs/00c_content.ipynb #39714c7c
+def _unit_range(x:Tensor)->Tensor:
+    "(n, C, H, W) images as float32 in [0, 1]: 8-bit levels by 255, floats (normalised or not) by each image's own range"
+    if x.dtype == torch.uint8: return x.float() / 255
+    x = x.float()
+    lo, hi = x.amin((1, 2, 3), keepdim=True), x.amax((1, 2, 3), keepdim=True)
+    return (x - lo) / (hi - lo).clamp(min=1e-12)
+
+def _border(t:Tensor)->Tensor:
+    "(..., H, W) -> (..., 2H + 2W - 4): the pixels on the edge of each image, each once"
+    return torch.cat([t[..., 0, :], t[..., -1, :], t[..., 1:-1, 0], t[..., 1:-1, -1]], -1)
+
+def background_contrast(
+    x:Tensor, # (n, C, H, W) images, C = 1 (grey) or 3 (RGB); uint8, or float at any scale
+)->Tensor:    # (n, H, W) float32 in [0, 1], on `x`'s device; all 0 for a flat image
+    "How far each pixel's colour lies from its image's background colour, the median of its border: mass on the objects"
+    if x.ndim != 4 or x.shape[1] not in (1, 3) or min(x.shape[-2:]) < 2:
+        raise ValueError(f"background_contrast needs a batch of grey or RGB images (n, 1 or 3, H, W), H, W >= 2; got {tuple(x.shape)}")
+    u = F.avg_pool2d(F.pad(_unit_range(x), (1, 1, 1, 1), mode='replicate'), 3, stride=1)
+    d = (u - _border(u).median(-1).values[..., None, None]).square().sum(1).sqrt()
+    d = (d - _border(d).median(-1).values[:, None, None]).clamp(min=0)   # what the border itself varies by is background
+    return d / d.flatten(1).amax(1).clamp(min=1e-12)[:, None, None]
 
 # %% ../nbs/00c_content.ipynb #c3d52d8d
 def saliency_label_weights(
     plan:MixPlan, # a plan that moves elements (`plan.spatial`), drawn for `x`
     x:Tensor,     # (bs, C, H, W) the clean batch, before it is mixed
-)->Tensor:        # (K, bs) float32: each source's share of the mixed image's saliency mass
-    "Label weights by saliency mass: each source weighs the saliency, in its clean image, of the elements it gave"
+    maps:Tensor=None, # (bs, H, W) the map of each clean image, at least 0 (default: its foreground, from `background_contrast`)
+)->Tensor:        # (K, bs) float32: each source's share of the mixed image's mass
+    "Label weights by content: each source weighs the map's mass, in its clean image, of the elements it gave"
     if not plan.spatial or x.ndim != 4:
         raise ValueError(f"saliency label weights need a plan that pastes into 2-D images; got {type(plan).__name__} "
                          f"on inputs of shape {tuple(x.shape)}")
     rows, pos = plan.source_map()
     K, bs = plan.idx.shape
     N = math.prod(plan.size)
-    sal = fine_grained_saliency(x).reshape(-1).float()
+    # a pixel whose contrast is half its image's largest or more is foreground, wholly: the weights count object pixels
+    if maps is None: maps = (2 * background_contrast(x)).clamp(max=1)
+    sal = maps.reshape(-1).float()
     row = rows.reshape(bs, N)
     src = plan.idx.T.gather(1, row.clamp(min=0))                          # (bs, N): the sample each element was read from
     carried = sal[src * N + pos.reshape(bs, N)].masked_fill(row < 0, 0)   # a fill carries no saliency

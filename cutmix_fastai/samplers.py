@@ -163,21 +163,22 @@ def centred_boxes(
     half = (sz * rat).astype(np.int64) // 2
     return np.clip(centre - half, 0, sz), np.clip(centre + half, 0, sz)
 
-@sampler(reads_batch=True, alpha=(0, None))
+@sampler(reads_batch=True, alpha=(0, None), saliency=('opencv', 'contrast'))
 def saliencymix_regions(
     n:int,            # how many draws: 1 per batch, or bs per sample
     size:tuple,       # spatial shape (H, W)
     batch:Tensor,     # (bs, C, H, W) the images, whose partners' saliency places the boxes
     shift:int,        # the partner of sample i is sample `(i + shift) % bs`
     alpha:float=1.,   # λ ~ Beta(alpha, alpha); the box has sides `int(side * sqrt(1-λ))`
+    saliency:str='opencv', # the map whose peak centres the box: 'opencv' (the reference's) or 'contrast' (`background_contrast`)
 )->tuple:             # `(Regions, drawn)`: one box from row 1, and the sampled (λ, 1-λ)
     "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the most salient pixel of the partner"
     if len(size) != 2 or batch.ndim != 4:
         raise ValueError(f"SaliencyMix needs 2-D images (bs, C, H, W); got inputs of shape {tuple(batch.shape)}")
     bs = batch.shape[0]
     lam = beta_draws(alpha, n)
-    if n == 1: peaks = saliency_peaks(batch[shift % bs][None])        # per batch: the first sample's partner, for all
-    else: peaks = saliency_peaks(batch).roll(-shift, 0)              # per sample: row i is the peak of partner (i + shift) % bs
+    if n == 1: peaks = saliency_peaks(batch[shift % bs][None], saliency)   # per batch: the first sample's partner, for all
+    else: peaks = saliency_peaks(batch, saliency).roll(-shift, 0)         # per sample: row i is the peak of partner (i + shift) % bs
     peak = peaks.cpu().numpy()
     lo, hi = centred_boxes(peak, lam, size)                         # the reference's `int(W * cut_rat) // 2` either side
     return Regions([1], lo[:, None], hi[:, None]), np.stack([lam, 1 - lam])
