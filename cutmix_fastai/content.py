@@ -6,7 +6,7 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/content.html.md"""
 
 # %% ../nbs/00c_content.ipynb #7ca919ec
 from __future__ import annotations
-import math, warnings
+import math
 from contextlib import contextmanager
 import numpy as np
 import torch
@@ -97,7 +97,8 @@ def background_contrast(
 )->Tensor:    # (n, H, W) float32 in [0, 1], on `x`'s device; all 0 for a flat image
     "How far each pixel's colour lies from its image's background colour, the median of its border: mass on the objects"
     if x.ndim != 4 or x.shape[1] not in (1, 3) or min(x.shape[-2:]) < 2:
-        raise ValueError(f"background_contrast needs a batch of grey or RGB images (n, 1 or 3, H, W), H, W >= 2; got {tuple(x.shape)}")
+        raise ValueError(f"background_contrast needs a batch of grey or RGB images (n, 1 or 3, H, W), H, W >= 2; got "
+                         f"{tuple(x.shape)}")
     u = F.avg_pool2d(F.pad(_unit_range(x), (1, 1, 1, 1), mode='replicate'), 3, stride=1)
     d = (u - _border(u).median(-1).values[..., None, None]).square().sum(1).sqrt()
     d = (d - _border(d).median(-1).values[:, None, None]).clamp(min=0)   # what the border itself varies by is background

@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 from .peers import PEER_OF
 
 # %% auto #0
-__all__ = ['CONFIG', 'N_BINS', 'summarise', 'plot_curves', 'plot_methods', 'plot_reliability', 'plot_config', 'show_results']
+__all__ = ['CONFIG', 'N_BINS', 'summarise', 'versus', 'plot_curves', 'plot_methods', 'plot_reliability', 'plot_config',
+           'show_results']
 
 # %% ../nbs/06b_report.ipynb #ef4e9d6c
 CONFIG = ['dataset', 'n_train', 'size', 'epochs', 'arch', 'bs', 'lr', 'label_smoothing']
@@ -85,6 +86,26 @@ def summarise(
         out.append(f"**{head}**\n\n" + '\n'.join(rows))
     if n_rows > len(df): out.append(f"{n_rows - len(df)} row(s) repeat a (method, seed) already run: each table uses the latest.")
     return '\n\n'.join(out) + '\n'
+
+# %% ../nbs/06b_report.ipynb #1fb12dba
+def versus(
+    df:pd.DataFrame,   # the rows of `results.csv`
+    base:str,          # the method to compare with, e.g. 'cutmix'
+    methods:list=None, # the methods to compare with it (default: every other one)
+)->str:                # a markdown table per configuration that ran `base`
+    "Each method's error against `base`'s, seed by seed: the difference, its 95% interval, and the verdict with its test"
+    out = []
+    for cfg, g in _latest(df).groupby(CONFIG, sort=False, dropna=False):
+        errs = {m: r.set_index('seed').error * 100 for m, r in g.groupby('method', sort=False)}
+        if base not in errs: continue
+        rows = [f'| method | seeds | error % | Δ error vs {base}, 95% interval (pts) | verdict (test) |', '|---|---|---|---|---|']
+        for m in (methods or [m for m in errs if m != base]):
+            if m not in errs: continue
+            c = _compare(errs[m], errs[base])
+            rows.append(f"| {m} | {len(errs[m])} | {_mean_std(errs[m])} | {_delta(c)} | {_verdict(c, 'better', 'worse')} |")
+        out.append(f"**{', '.join(f'{k} {v}' for k, v in zip(CONFIG, cfg))}**\n\n" + '\n'.join(rows))
+    return '\n\n'.join(out) + '\n'
+
 
 # %% ../nbs/06b_report.ipynb #3ed87d42
 def plot_curves(
