@@ -21,16 +21,19 @@ __all__ = ['CONFIG', 'N_BINS', 'summarise', 'versus', 'plot_curves', 'plot_metho
 CONFIG = ['dataset', 'n_train', 'size', 'epochs', 'arch', 'bs', 'lr', 'label_smoothing']
 
 def _compare(err:pd.Series, base:pd.Series)->dict:
-    "Difference of mean errors, its 95% t interval, p-value and verdict: paired by seed (the index) when both ran the same seeds"
+    "Difference of mean errors, its 95% t interval, p-value and verdict: paired on the seeds (the index) that both ran"
     err, base = err.dropna(), base.dropna()
     out = dict(delta=err.mean() - base.mean(), low=np.nan, high=np.nan, p=np.nan, test=None)
+    shared = err.index.intersection(base.index)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)   # equal differences: an interval of width 0, and no p-value
-        if len(err) > 1 and sorted(err.index) == sorted(base.index):
-            diff = err - base[err.index]
+        if len(shared) > 1:
+            a, b = err[shared], base[shared]
+            diff = a - b
             half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
-            out.update(low=diff.mean() - half, high=diff.mean() + half, p=stats.ttest_rel(err, base[err.index]).pvalue,
-                       test='paired t')
+            test = 'paired t' if len(shared) == max(len(err), len(base)) else f'paired t on {len(shared)} shared seeds'
+            out.update(delta=diff.mean(), low=diff.mean() - half, high=diff.mean() + half,
+                       p=stats.ttest_rel(a, b).pvalue, test=test)
         elif min(len(err), len(base)) > 1:
             res = stats.ttest_ind(err, base, equal_var=False)
             ci = res.confidence_interval(0.95)

@@ -3,8 +3,8 @@
 
 Checks, on every page served from localhost: every image has loaded (natural width > 0); every table has body rows;
 every link inside the site leads to a page that exists and, with a `#fragment`, to an element with that id; the
-browser logged no errors (a missing file logs one); no page shows a path of this machine (a warning raised inside an
-installed package prints its `site-packages` path, and an output can print the checkout's). On the API pages: every
+browser logged no errors (a missing file logs one); no page shows a path of this machine's Python (a warning raised
+inside an installed package prints its `site-packages` path). On the API pages: every
 public name of the module (its `__all__`) has a `show_doc` entry. On the benchmark pages that have committed results:
 at least one table. On the gallery: enough pictures, and a screenshot is saved for people to look at.
 
@@ -23,7 +23,8 @@ DOCS = ROOT/'_docs'
 # datasets can't be downloaded where they were built)
 TABLE_PAGES = {'benchmarks/fashion_mnist.html': 2, 'benchmarks/overhead.html': 1}
 GALLERY, MIN_GALLERY_IMAGES = 'gallery.html', 8
-LOCAL_PATH = re.compile(r'\S*/(?:site|dist)-packages/\S*|' + re.escape(str(ROOT)) + r'\S*')
+# where a warning raised inside an installed package says it came from: a path of this machine's Python
+LOCAL_PATH = re.compile(r'\S*/(?:site-packages|dist-packages|\.venv)/\S*')
 
 PAGE_JS = """
 const done = arguments[arguments.length - 1];
