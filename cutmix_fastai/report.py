@@ -28,12 +28,10 @@ def _compare(err:pd.Series, base:pd.Series)->dict:
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)   # equal differences: an interval of width 0, and no p-value
         if len(shared) > 1:
-            a, b = err[shared], base[shared]
-            diff = a - b
-            half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
+            res = stats.ttest_rel(err[shared], base[shared])
+            ci = res.confidence_interval(0.95)
             test = 'paired t' if len(shared) == max(len(err), len(base)) else f'paired t on {len(shared)} shared seeds'
-            out.update(delta=diff.mean(), low=diff.mean() - half, high=diff.mean() + half,
-                       p=stats.ttest_rel(a, b).pvalue, test=test)
+            out.update(delta=(err[shared] - base[shared]).mean(), low=ci.low, high=ci.high, p=res.pvalue, test=test)
         elif min(len(err), len(base)) > 1:
             res = stats.ttest_ind(err, base, equal_var=False)
             ci = res.confidence_interval(0.95)
@@ -64,7 +62,7 @@ def _latest(df:pd.DataFrame)->pd.DataFrame:
 def summarise(
     df:pd.DataFrame, # the rows of `results.csv`
 )->str:              # a markdown table per configuration
-    "Mean ± std over seeds of accuracy, error, nll and ece per configuration and method; paired verdicts against none and the best peer"
+    "Mean ± std over seeds of accuracy, error, nll and ece per configuration and method; paired verdicts vs none and the best peer"
     out, n_rows = [], len(df)
     df = _latest(df)
     for col in ('nll', 'ece'):
