@@ -40,9 +40,9 @@ def _compare(err:pd.Series, base:pd.Series)->dict:
     else: out['verdict'] = 'helps' if out['high'] < 0 else 'hurts' if out['low'] > 0 else 'within noise'
     return out
 
-def _delta(c:dict)->str:
+def _delta(c:dict, fmt:str='.2f')->str:
     "The difference and its 95% interval, in points"
-    return f"{c['delta']:+.2f}" + (f" [{c['low']:+.2f}, {c['high']:+.2f}]" if c['test'] else '')
+    return f"{c['delta']:+{fmt}}" + (f" [{c['low']:+{fmt}}, {c['high']:+{fmt}}]" if c['test'] else '')
 
 def _verdict(c:dict, better:str='helps', worse:str='hurts')->str:
     "The verdict, and the test it came from"
@@ -89,21 +89,32 @@ def summarise(
     return '\n\n'.join(out) + '\n'
 
 # %% ../nbs/06b_report.ipynb #1fb12dba
+# the name in the table, the scale to points, the format
+_METRICS = {'error': ('error %', 100, '.2f'), 'ece': ('ECE %', 100, '.2f'), 'nll': ('nll', 1, '.3f')}
+
 def versus(
-    df:pd.DataFrame,   # the rows of `results.csv`
-    base:str,          # the method to compare with, e.g. 'cutmix'
-    methods:list=None, # the methods to compare with it (default: every other one)
-)->str:                # a markdown table per configuration that ran `base`
-    "Each method's error against `base`'s, seed by seed: the difference, its 95% interval, and the verdict with its test"
+    df:pd.DataFrame,     # the rows of `results.csv`
+    base:str,            # the method to compare with, e.g. 'cutmix'
+    methods:list=None,   # the methods to compare with it (default: every other one)
+    metric:str='error',  # the column to compare: 'error', 'ece' (both in points) or 'nll'
+)->str:                  # a markdown table per configuration that ran `base`
+    "Each method's `metric` against `base`'s, seed by seed: the difference, its 95% interval, the verdict and its test"
+    if metric not in _METRICS: raise ValueError(f"metric must be one of {list(_METRICS)}, not {metric!r}")
+    name, scale, fmt = _METRICS[metric]
+    if metric not in df: return '\n'   # rows written before the calibration columns existed
     out = []
     for cfg, g in _latest(df).groupby(CONFIG, sort=False, dropna=False):
-        errs = {m: r.set_index('seed').error * 100 for m, r in g.groupby('method', sort=False)}
-        if base not in errs: continue
-        rows = [f'| method | seeds | error % | Δ error vs {base}, 95% interval (pts) | verdict (test) |', '|---|---|---|---|---|']
-        for m in (methods or [m for m in errs if m != base]):
-            if m not in errs: continue
-            c = _compare(errs[m], errs[base])
-            rows.append(f"| {m} | {len(errs[m])} | {_mean_std(errs[m])} | {_delta(c)} | {_verdict(c, 'better', 'worse')} |")
+        vals = {m: r.set_index('seed')[metric].dropna() * scale for m, r in g.groupby('method', sort=False)}
+        vals = {m: v for m, v in vals.items() if len(v)}
+        if base not in vals: continue
+        unit = ' (pts)' if scale == 100 else ''
+        rows = [f'| method | seeds | {name} | Δ {metric if metric == "nll" else name.split()[0]} vs {base}, '
+                f'95% interval{unit} | verdict (test) |', '|---|---|---|---|---|']
+        for m in (methods or [m for m in vals if m != base]):
+            if m not in vals: continue
+            c = _compare(vals[m], vals[base])
+            verdict = _verdict(c, 'better', 'worse')
+            rows.append(f"| {m} | {len(vals[m])} | {_mean_std(vals[m], fmt)} | {_delta(c, fmt)} | {verdict} |")
         out.append(f"**{', '.join(f'{k} {v}' for k, v in zip(CONFIG, cfg))}**\n\n" + '\n'.join(rows))
     return '\n\n'.join(out) + '\n'
 
