@@ -108,8 +108,8 @@ def versus(
         vals = {m: v for m, v in vals.items() if len(v)}
         if base not in vals: continue
         unit = ' (pts)' if scale == 100 else ''
-        rows = [f'| method | seeds | {name} | Δ {metric if metric == "nll" else name.split()[0]} vs {base}, '
-                f'95% interval{unit} | verdict (test) |', '|---|---|---|---|---|']
+        rows = [f"| method | seeds | {name} | Δ {name.removesuffix(' %')} vs {base}, 95% interval{unit} | verdict (test) |",
+                '|---|---|---|---|---|']
         for m in (methods or [m for m in vals if m != base]):
             if m not in vals: continue
             c = _compare(vals[m], vals[base])
