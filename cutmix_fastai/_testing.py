@@ -17,6 +17,8 @@ from cutmix_fastai.plans import *
 from cutmix_fastai.data import *
 from cutmix_fastai.vis import _region, _title, _is_box, mix_label, region_boxes
 from cutmix_fastai.benchmark import IMAGENETTE_SYNSETS
+from torch.utils._python_dispatch import TorchDispatchMode
+import sys
 
 # %% ../nbs/07_testing.ipynb #f182512d
 def random_case(g:torch.Generator)->tuple:
@@ -28,16 +30,12 @@ def random_case(g:torch.Generator)->tuple:
 
 def check_traced(plan, x:Tensor)->tuple:
     "Assert that every element of `plan(x)` is the element of its source sample at its source position (or the fill)"
-    out = plan(x)
-    rows, pos = plan.source_map()
+    out, (rows, pos) = plan(x), plan.source_map()
+    flat_rows, sample, flat_pos = plan.element_sources()
     bs, N = x.shape[0], math.prod(plan.size)
-    sample = plan.idx.T.gather(1, rows.clamp(min=0).flatten(1))
-    flat = x.reshape(bs, -1, N)
-    lead = flat.shape[1]
-    want = flat.transpose(0, 1).reshape(lead, bs * N)[:, (sample * N + pos.flatten(1)).flatten()].view(lead, bs, N).transpose(0, 1)
+    want = x.reshape(bs, -1, N)[sample, :, flat_pos].transpose(1, 2)   # (bs, lead, N): each element read from its source
     fill = getattr(getattr(plan, 'regions', None), 'fill', 0)
-    want = torch.where((rows == -1).flatten(1)[:, None], torch.tensor(fill, dtype=x.dtype), want)
-    test_eq(out.reshape(bs, -1, N), want)
+    test_eq(out.reshape(bs, -1, N), want.masked_fill(flat_rows[:, None] == FILL, fill))
     return out, rows, pos
 
 # %% ../nbs/07_testing.ipynb #408c8d69
@@ -143,3 +141,38 @@ def make_imagenette_like(
             d = dest/split/synsets[y[i]]; d.mkdir(parents=True, exist_ok=True)
             PILImage.create(np.stack([x[i]] * 3, -1)).resize((size, size)).save(d/f'{split}_{i}.JPEG')
     return dest
+
+# %% ../nbs/07_testing.ipynb #f5c4fb83
+def _caller()->str:
+    "The module of the innermost frame, outside torch and `HostSyncs`, that led here"
+    f = sys._getframe(1)
+    while f and (f.f_code.co_name in ('_caller', '__torch_dispatch__', 'counted')
+                 or f.f_globals.get('__name__', '').split('.')[0] in ('torch', 'contextlib')): f = f.f_back
+    return f.f_globals.get('__name__', '?') if f else '?'
+
+class HostSyncs(TorchDispatchMode):
+    "Within its block, lists every read of a tensor's value on the host, where a device would have to wait"
+    def __init__(self):
+        super().__init__()
+        self.found = []
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        # `.item()`, `int(t)`, `float(t)`, `bool(t)` and `if t:` all read one value through this op
+        if func is torch.ops.aten._local_scalar_dense.default: self.found.append(f'a value read in {_caller()}')
+        return func(*args, **(kwargs or {}))
+    def _counted(self, name:str, f):
+        "`Tensor.<name>` that records where it was called; the CPU kernel's module only ever holds CPU tensors"
+        def counted(t, *a, **k):
+            mod = _caller()
+            if mod != 'cutmix_fastai.kernel': self.found.append(f'.{name}() in {mod}')
+            return f(t, *a, **k)
+        return counted
+    def __enter__(self):
+        # `.tolist()` and `.cpu()` copy to the host without dispatching an op on the CPU: count the calls themselves
+        self._own = {n: vars(Tensor).get(n) for n in ('tolist', 'cpu')}   # None: inherited from torch's C base class
+        for n in self._own: setattr(Tensor, n, self._counted(n, getattr(Tensor, n)))
+        return super().__enter__()
+    def __exit__(self, *args):
+        for n, f in self._own.items():
+            if f is None: delattr(Tensor, n)
+            else: setattr(Tensor, n, f)
+        return super().__exit__(*args)

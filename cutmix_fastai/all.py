@@ -1,4 +1,4 @@
-"""`from cutmix_fastai.all import *` brings in what users call: the callbacks and the registry, the data and visual helpers, and the few core names needed to write a new method.
+"""`from cutmix_fastai.all import *` brings in what a fastai user calls: the callbacks, the registry and the mixed loss, the pictures of a mix, and the data the examples train on.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/all.html.md"""
 
@@ -8,16 +8,9 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/all.html.md"""
 __all__ = []
 
 # %% ../nbs/05_all.ipynb #0fd462e8
-from .core import *
-from .plans import *
-from .content import *
-from .samplers import *
 from .callbacks import *
-from .data import *
-from .vis import *
-from . import callbacks, data, vis
-# nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing. From the core and
-# the content signals, only what a new method or label weight is written with: the plans' internals stay in their modules
-__all__ = callbacks.__all__ + data.__all__ + vis.__all__ + [
-    'FILL', 'Regions', 'sampler', 'draw_plan', 'rand_boxes', 'beta_draws', 'fine_grained_saliency', 'background_contrast',
-    'saliency_peaks', 'saliency_label_weights', 'class_activation_maps', 'cam_label_weights']
+from .vis import show_mixed, show_sources, mix_label
+from .data import idx_dls, idx_seg_dls
+from . import callbacks
+# nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing
+__all__ = callbacks.__all__ + ['show_mixed', 'show_sources', 'mix_label', 'idx_dls', 'idx_seg_dls']

@@ -1,4 +1,4 @@
-"""The thin fastai layer: one callback per method, a shared base that mixes `xb`/`yb` in `before_batch`, and a mixed loss.
+"""The fastai layer: one callback per method, a shared base that mixes `xb`/`yb` in `before_batch`, and the mixed loss.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/callbacks.html.md"""
 
@@ -6,9 +6,9 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/callbacks.html.md"""
 
 # %% ../nbs/02_callbacks.ipynb #2292c064
 from __future__ import annotations
-import inspect, types, warnings
-from contextlib import contextmanager
 from fastai.vision.all import *
+from fastai.callback.mixup import MixHandler
+from fastcore.docments import sig2str
 from .core import *
 from .plans import *
 from .content import *
@@ -30,17 +30,13 @@ def mixed_loss(
     "`sum_k lam[k,i] * loss_func(pred_i, y[idx[k,i]])`, reduced the way `loss_func` reduces"
     def source_yb(k): return tuple(y[plan.idx[k]] if j in targets else y for j, y in enumerate(yb))
     K, bs = plan.lam.shape
-    if plan.uniform:
-        # one weight per source for the whole batch: keeping the loss's own reduction is exact,
-        # also for losses that don't simply average (class `weight`, `ignore_index`)
+    if plan.uniform:  # one weight per source for the whole batch: the loss's own reduction stays exact
         loss = plan.lam[0, 0] * (loss_func(pred, *yb) if loss0 is None else loss0)
         for k in range(1, K): loss = loss + plan.lam[k, 0] * loss_func(pred, *source_yb(k))
         return loss
-    reduction = getattr(loss_func, 'reduction', 'mean')
-    with NoneReduce(loss_func) as lf:
-        losses = [lf(pred, *source_yb(k)) for k in range(K)]
+    with NoneReduce(loss_func) as lf: losses = [lf(pred, *source_yb(k)) for k in range(K)]
     loss = sum(plan.lam[k].view(bs, 1) * l.reshape(bs, -1) for k, l in enumerate(losses))
-    return loss.mean() if reduction == 'mean' else loss.sum() if reduction == 'sum' else loss.view(losses[0].shape)
+    return reduce_loss(loss.view(losses[0].shape), getattr(loss_func, 'reduction', 'mean'))
 
 # %% ../nbs/02_callbacks.ipynb #5225ac1a
 def _check_batch(xb:tuple, yb:tuple, plan:MixPlan):
@@ -62,57 +58,41 @@ def _check_batch(xb:tuple, yb:tuple, plan:MixPlan):
                              f"{tuple(y.shape[1:])} (inputs: {sorted(sizes)}): resize the mask to its image, or the mix would "
                              "paste the image's regions and leave the mask unchanged")
 
+def _is_mixer(cb)->bool: return isinstance(cb, (MixCallback, MixHandler))  # fastai's MixUp and CutMix are MixHandlers
+
 # %% ../nbs/02_callbacks.ipynb #c15d7007
 class MixCallback(Callback):
     "Base of the mixing callbacks: mixes each training batch by a plan that `sampler` draws, and weights the loss by `lam`"
     run_valid = False
-    spatial = False  # True for methods that cut along spatial dims (CutMix, RICAP)
-    sampler = None   # the core function that draws the method's regions or weights: a `sampler`
-    knob_defaults = {}  # a method's own defaults for the shared knobs, e.g. SnapMix's `label_weights='cam'`
+    spatial = False  # True for methods that move elements around (CutMix, RICAP), rather than blend whole samples
+    sampler = None   # the method's sampler, a function of `cutmix_fastai.samplers`
+    renamed = {}     # a method's old parameter names, each with what replaced it, for a clear error
+    true_lambda, inplace, label_weights = True, False, 'area'  # a blend's: the pasting methods take them as knobs
     def __init__(self,
         p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
         per_sample:bool=False, # True: every sample gets its own draw, with no Python loop over the batch
         until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
-        true_lambda:bool=True, # pasting methods: label weights are the exact element shares; False: the sampled ones
-        inplace:bool=False,    # pasting methods, per batch: paste into the batch tensor itself, moving only the regions
-        **params,              # the sampler's own parameters, by keyword
+        **params,              # the sampler's own parameters, which each method's `__init__` names
     ):
-        self.p = check_param('p', p, 0, 1, low_open=False)
-        self.until = check_param('until', until, 0, 1)
-        self.per_sample, self.true_lambda, self.inplace = per_sample, true_lambda, inplace
+        self.p, self.until = check_param('p', p, 0, 1, low_open=False), check_param('until', until, 0, 1)
+        self.per_sample = per_sample
+        name = type(self).__name__
+        for old, new in self.renamed.items():
+            if old in params: raise ValueError(f"{name}({old}=...) is now {new}")
+        if bad := [k for k in params if self.sampler is None or k not in inspect.signature(self.sampler).parameters]:
+            raise TypeError(f"{name} got unexpected parameter(s) {', '.join(bad)}; it takes "
+                            f"{', '.join(inspect.signature(type(self)).parameters)}")
         self.params = check_params(self.sampler, params) if self.sampler is not None else {}
         for k, v in self.params.items(): setattr(self, k, v)
         self.plan, self.idx, self.lam, self.loss_targets = None, None, None, []
 
     def __init_subclass__(cls, **kwargs):
-        "Give a method declared with a `sampler` an `__init__` whose parameters are the sampler's, then the shared knobs"
+        "`help()` reads docstrings, not comments: each mixer's `__init__` gets one listing its parameters and their comments"
         super().__init_subclass__(**kwargs)
-        if cls.__dict__.get('sampler') is None or '__init__' in cls.__dict__: return
-        f = cls.__dict__['sampler']
-        cls.sampler = staticmethod(f)  # a function, not a method of the callback
-        own = [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in inspect.signature(f).parameters.values()
-               if p.default is not inspect.Parameter.empty]
-        over = cls.__dict__.get('knob_defaults', {})  # a method's own defaults for shared knobs
-        knobs = [p.replace(default=over.get(n, p.default)) for n, p in inspect.signature(cls._knobs).parameters.items()
-                 if p.kind == inspect.Parameter.KEYWORD_ONLY]
-        init = types.FunctionType(cls._knobs.__code__, cls._knobs.__globals__, '__init__', cls._knobs.__defaults__)
-        init.__kwdefaults__, init.__qualname__ = {**cls._knobs.__kwdefaults__, **over}, f'{cls.__qualname__}.__init__'
-        init.__signature__ = inspect.Signature([inspect.Parameter('self', inspect.Parameter.POSITIONAL_OR_KEYWORD)] + own + knobs)
-        init.__delwrap__ = f  # `docments` (so `show_doc`) reads the sampler's parameter comments from there
-        init._names = [p.name for p in own]
-        cls.__init__ = init
-
-    def _knobs(self, *args,
-        p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
-        per_sample:bool=False, # True: every sample gets its own draw, with no Python loop over the batch
-        until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
-        **params)->None:
-        names = type(self).__init__._names
-        if len(args) > len(names): raise TypeError(f"{type(self).__name__} takes {len(names)} positional parameters ({', '.join(names)})")
-        if bad := [k for k in params if k not in names]:
-            known = ', '.join(list(inspect.signature(type(self)).parameters)[0:])
-            raise TypeError(f"{type(self).__name__} got unexpected parameter(s) {', '.join(bad)}; it takes {known}")
-        MixCallback.__init__(self, p, per_sample, until, **dict(zip(names, args)), **params)
+        init = cls.__dict__.get('__init__')
+        try: doc = str(sig2str(init)).replace('def __init__(', f'{cls.__name__}(', 1) if init is not None else None
+        except (OSError, TypeError): doc = None   # no source to read the comments from (code typed at a prompt)
+        if doc: init.__doc__ = doc
 
     def n_sources(self,
         x:Tensor, # the batch's first input
@@ -125,8 +105,8 @@ class MixCallback(Callback):
         pct_train:float=0, # how far training has got, from 0 to 1
     )->MixPlan:
         "Draw the plan for a batch shaped like `x`, from the method's `sampler`"
-        return draw_plan(self.sampler, x.shape[0], x.shape[2:], self.per_sample, self.true_lambda, x.device, x.dtype, batch=x,
-                         **self.params)
+        return draw_plan(self.sampler, x.shape[0], x.shape[2:], self.per_sample, self.true_lambda, x.device, x.dtype,
+                         batch=x, **self.params)
 
     def check_input(self,
         x:Tensor, # the batch's first input
@@ -147,7 +127,7 @@ class MixCallback(Callback):
         return self.draw_plan(x, pct_train) if go else MixPlan.unmixed(bs, self.n_sources(x), x.device)
 
     def _inplace_ok(self, t:Tensor)->bool:
-        "Paste into `t` itself only when that can't reach other data: `t` is all of its storage (not a slice of a dataset), with no grad"
+        "Paste into `t` itself only when that can't reach other data: `t` is all of its storage, with no grad"
         return (self.inplace and not t.requires_grad and t.storage_offset() == 0
                 and t.untyped_storage().nbytes() == t.numel() * t.element_size())
 
@@ -179,7 +159,17 @@ class MixCallback(Callback):
         x:Tensor, # the batch's first input, still clean
         yb:tuple, # its targets
     ):
-        "Set label weights that need the clean batch and its labels (class activation maps); `self.plan` is drawn, not yet applied"
+        "Set label weights that need the clean batch and its labels (class activation maps); `self.plan` is drawn, not applied"
+
+    def before_fit(self):
+        "Refuse a second mixer in the same Learner: each would weigh its labels as if it mixed alone"
+        mixers = [cb for cb in self.learn.cbs if _is_mixer(cb)]
+        if len(mixers) < 2: return
+        names = ', '.join(type(cb).__name__ for cb in mixers)
+        ours = ', '.join(f'{type(cb).__name__ if isinstance(cb, MixCallback) else "Mixup"}(...)' for cb in mixers)
+        raise ValueError(f"this Learner has {len(mixers)} mixers ({names}): the second would mix the first's mixed batch, "
+                         f"and the loss would weigh labels for images that are no longer in it. To choose one of them "
+                         f"for each batch, pass one callback: MixChoice([{ours}])")
 
     def before_batch(self):
         "Replace the training batch by the mixed one"
@@ -193,34 +183,35 @@ class MixCallback(Callback):
 
 # %% ../nbs/02_callbacks.ipynb #7b6b4e18
 class RegionMixCallback(MixCallback):
-    "Base of the methods that paste regions: adds `true_lambda`, `inplace` (on by default) and `label_weights`"
+    "Base of the methods that paste regions: adds `true_lambda`, `inplace` and `label_weights`"
     spatial = True
-    def _knobs(self, *args,
-        p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
-        per_sample:bool=False, # True: every sample gets its own draw, with no Python loop over the batch
-        until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
-        true_lambda:bool=True, # True: label weights are the exact shares of elements after clipping; False: the sampled λ
-        inplace:bool=True,     # per batch: paste into the batch tensor itself, moving only the pasted regions (see below)
-        label_weights:str='area', # 'area': the share of elements each image gave; 'saliency': of saliency; 'cam': SnapMix's CAM rule
-        **params)->None:
-        MixCallback._knobs(self, *args, p=p, per_sample=per_sample, until=until, **params)
+    @delegates(MixCallback)
+    def __init__(self,
+        true_lambda:bool=True,    # label weights are the exact shares of elements each source gave; False: the drawn ones
+        inplace:bool=True,        # per batch, paste into the batch tensor itself: fastai's loaders make one every batch
+        label_weights:str='area', # 'area': each source's share of the elements; 'foreground': of the foreground; 'cam': SnapMix's
+        **kwargs,
+    ):
+        if label_weights == 'saliency':
+            raise ValueError("label_weights='saliency' is now label_weights='foreground': the weights count the foreground "
+                             "of `background_contrast`; 'saliency' names OpenCV's map, which SaliencyMix centres its box on")
+        super().__init__(**kwargs)
         self.true_lambda, self.inplace = true_lambda, inplace
-        self.label_weights = check_choice('label_weights', label_weights, ('area', 'saliency', 'cam'))
+        self.label_weights = check_choice('label_weights', label_weights, ('area', 'foreground', 'cam'))
 
     def draw_plan(self, x, pct_train=0):
         plan = super().draw_plan(x, pct_train)
-        if self.label_weights == 'saliency':
-            # weights that differ from sample to sample: the loss is mixed per sample
-            plan.lam, plan.uniform = saliency_label_weights(plan, x), False
+        if self.label_weights == 'foreground':  # weights that differ from sample to sample: the loss is mixed per sample
+            plan.lam, plan.uniform = foreground_label_weights(plan, x), False
         return plan
 
     def reweigh(self, x, yb):
         if self.label_weights != 'cam': return
         y = next((t for t in yb if not t.is_floating_point() and t.ndim == 1), None)
         if y is None:
-            raise ValueError("label_weights='cam' weighs each label by its image's class activation map, for its class: it needs "
-                             f"class-index targets of shape (bs,); got targets of shapes {[tuple(t.shape) for t in yb]}. "
-                             "Use label_weights='area' or 'saliency' for other targets")
+            raise ValueError("label_weights='cam' weighs each label by its image's class activation map, for its class: it "
+                             f"needs class-index targets of shape (bs,); got targets of shapes {[tuple(t.shape) for t in yb]}. "
+                             "Use label_weights='area' or 'foreground' for other targets")
         learn = getattr(self, 'learn', None)
         if learn is None: raise ValueError("label_weights='cam' reads the Learner's model: add the callback to a Learner (`cbs=`)")
         maps = class_activation_maps(learn.model, x, y)
@@ -230,58 +221,113 @@ class RegionMixCallback(MixCallback):
 # %% ../nbs/02_callbacks.ipynb #af0eb7bd
 class CutMix(RegionMixCallback):
     "CutMix (Yun et al., ICCV 2019): paste a box from a partner image; labels weighted by area"
-    sampler = cutmix_regions
+    sampler = staticmethod(cutmix_regions)
+    @delegates(RegionMixCallback)
+    def __init__(self,
+        alpha:float=1., # λ ~ Beta(alpha, alpha); the box covers 1-λ of the image before clipping
+        **kwargs,
+    ): super().__init__(alpha=alpha, **kwargs)
 
 # %% ../nbs/02_callbacks.ipynb #3e091988
 class Mixup(MixCallback):
     "Mixup (Zhang et al., ICLR 2018): blend whole images, `x = λ·x_i + (1-λ)·x_j`; labels weighted λ and 1-λ"
-    sampler = mixup_weights
+    sampler = staticmethod(mixup_weights)
+    @delegates(MixCallback)
+    def __init__(self,
+        alpha:float=0.4, # λ ~ Beta(alpha, alpha)
+        **kwargs,
+    ): super().__init__(alpha=alpha, **kwargs)
 
 # %% ../nbs/02_callbacks.ipynb #cc60ce22
 class RICAP(RegionMixCallback):
     "RICAP (Takahashi et al., ACML 2018): four images fill the four regions around a random boundary point, each a random crop"
-    sampler = ricap_regions
+    sampler = staticmethod(ricap_regions)
+    @delegates(RegionMixCallback)
+    def __init__(self,
+        beta:float=0.3,    # each coordinate of the boundary point is a fraction u ~ Beta(beta, beta) of the side
+        crop:str='random', # 'random': each region is cropped at a uniform position of its source, as in the paper; 'same': where it lies
+        **kwargs,
+    ): super().__init__(beta=beta, crop=crop, **kwargs)
 
 # %% ../nbs/02_callbacks.ipynb #fb71d0f2
 class ResizeMix(RegionMixCallback):
     "ResizeMix (Qin et al. 2020): paste the whole partner, shrunk, at a random position; labels weighted by area"
-    sampler = resizemix_regions
+    sampler = staticmethod(resizemix_regions)
+    @delegates(RegionMixCallback)
+    def __init__(self,
+        rate:tuple=(0.1, 0.8), # the partner is shrunk by a factor drawn uniformly from this range
+        **kwargs,
+    ): super().__init__(rate=rate, **kwargs)
 
+# %% ../nbs/02_callbacks.ipynb #aaf8d29a
 class Cutout(RegionMixCallback):
     "Cutout (DeVries & Taylor 2017): fill a random box with a constant; labels unchanged"
-    sampler = cutout_regions
+    sampler = staticmethod(cutout_regions)
+    @delegates(RegionMixCallback)
+    def __init__(self,
+        length:float=0.5, # side of the square, as a fraction of each side of the image
+        fill:float=0.,    # the value it is filled with
+        **kwargs,
+    ): super().__init__(length=length, fill=fill, **kwargs)
 
+# %% ../nbs/02_callbacks.ipynb #184a1006
 class GridMix(RegionMixCallback):
     "GridMix (GridMixup): a regular grid of holes filled from the partner; labels weighted by area"
-    sampler = gridmix_regions
+    sampler = staticmethod(gridmix_regions)
+    renamed = {'lam': 'GridMix(keep_ratio=...)'}
+    @delegates(RegionMixCallback)
+    def __init__(self,
+        keep_ratio:tuple=(0.1, 0.9), # the share of the image each sample keeps, drawn uniformly from this range
+        n_holes:tuple=(2, 6),        # holes along the last dim, drawn uniformly from this range (whole numbers)
+        **kwargs,
+    ): super().__init__(keep_ratio=keep_ratio, n_holes=n_holes, **kwargs)
 
 # %% ../nbs/02_callbacks.ipynb #467bac7d
 class FMix(RegionMixCallback):
     "FMix (Harris et al. 2020): the partner fills a random low-frequency mask; labels weighted by area"
-    sampler = fmix_mask
+    sampler = staticmethod(fmix_mask)
+    @delegates(RegionMixCallback)
+    def __init__(self,
+        alpha:float=1.,       # λ ~ Beta(alpha, alpha): the share of the image kept
+        decay_power:float=3., # the spectrum decays as 1/f**decay_power: larger gives smoother, larger blobs
+        max_soft:float=0.,    # > 0: soft edges, as wide as this share of the image on each side of the cut (a blend)
+        **kwargs,
+    ): super().__init__(alpha=alpha, decay_power=decay_power, max_soft=max_soft, **kwargs)
 
 # %% ../nbs/02_callbacks.ipynb #1182e20c
 class SaliencyMix(RegionMixCallback):
     "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the partner's most salient pixel; labels weighted by area"
-    sampler = saliencymix_regions
+    sampler = staticmethod(saliencymix_regions)
+    renamed = {'saliency': "SaliencyMix(centre=...), whose 'opencv' is now 'saliency' ('contrast' stays)"}
+    @delegates(RegionMixCallback)
+    def __init__(self,
+        alpha:float=1.,        # λ ~ Beta(alpha, alpha); the box has sides `int(side * sqrt(1-λ))`
+        centre:str='saliency', # the map whose peak centres the box: 'saliency' (OpenCV's, the reference's) or 'contrast'
+        **kwargs,
+    ): super().__init__(alpha=alpha, centre=centre, **kwargs)
 
 # %% ../nbs/02_callbacks.ipynb #e2595d56
 class SnapMix(RegionMixCallback):
     "SnapMix (Huang et al., AAAI 2021): a box of the partner, resized into a box of the sample; labels weighted by CAMs"
-    sampler = snapmix_regions
-    knob_defaults = {'label_weights': 'cam'}
+    sampler = staticmethod(snapmix_regions)
+    @delegates(RegionMixCallback)
+    def __init__(self,
+        alpha:float=1., # λ, λ' ~ Beta(alpha, alpha): boxes with sides `int(side·sqrt(1-λ))` in the sample, λ' in the partner
+        resize:str='bilinear', # how the partner's box is resized: 'bilinear' (`align_corners=True`, the reference's), or 'nearest'
+        label_weights:str='cam', # SnapMix's weights, from class activation maps; 'area' is the reference's `as_cutmix`
+        **kwargs,
+    ): super().__init__(alpha=alpha, resize=resize, label_weights=label_weights, **kwargs)
 
 # %% ../nbs/02_callbacks.ipynb #7ab10b6c
 class MixChoice(MixCallback):
     "Pick one of several mixers for each batch, or for each sample"
+    @delegates(MixCallback)
     def __init__(self,
-        mixers:list,           # configured mixers, e.g. `[Mixup(0.8), CutMix(1.0)]`; their own `p` and `until` still apply
-        probs:list=None,       # relative probability of each mixer (default: equal)
-        per_sample:bool=False, # True: every sample picks its own mixer
-        p:float=1.,            # probability that a batch is mixed at all
-        until:float=1.,        # fraction of training after which mixing stops
+        mixers:list,     # configured mixers, e.g. `[Mixup(0.8), CutMix(1.0)]`; their own `p` and `until` still apply
+        probs:list=None, # relative probability of each mixer (default: equal)
+        **kwargs,
     ):
-        super().__init__(p, per_sample, until)
+        super().__init__(**kwargs)
         self.mixers = list(mixers)
         if not self.mixers or not all(isinstance(m, MixCallback) for m in self.mixers):
             raise TypeError(f"`mixers` must be a non-empty list of mixers such as CutMix(), Mixup(), RICAP(); got {mixers!r}")
@@ -290,9 +336,9 @@ class MixChoice(MixCallback):
         if sum(probs) <= 0: raise ValueError("`probs` must not all be 0")
         self.probs = np.array(probs, dtype=np.float64) / sum(probs)
         self.spatial = any(m.spatial for m in self.mixers)
-        if any(getattr(m, 'label_weights', 'area') == 'cam' for m in self.mixers):
+        if any(m.label_weights == 'cam' for m in self.mixers):
             raise ValueError("label_weights='cam' can't be used inside MixChoice, which draws its mixers' plans without their "
-                             "Learner: pass the CAM mixer to the Learner on its own, or use 'area' or 'saliency' inside MixChoice")
+                             "Learner: pass the CAM mixer to the Learner on its own, or use 'area' or 'foreground' inside MixChoice")
 
     def n_sources(self, x): return max(m.n_sources(x) for m in self.mixers)
 
@@ -318,15 +364,17 @@ METHODS = {
     'fmix': lambda: [FMix()],
     'saliencymix': lambda: [SaliencyMix()],
     'snapmix': lambda: [SnapMix()],
-    'cutmix_saliency': lambda: [CutMix(label_weights='saliency')],
+    'cutmix_foreground': lambda: [CutMix(label_weights='foreground')],
     'cutmix_cam': lambda: [CutMix(label_weights='cam')],
     'mixup': lambda: [Mixup()],
     'mixchoice': lambda: [MixChoice([Mixup(0.8), CutMix(1.)])],
 }
+_RENAMED_METHODS = {'cutmix_saliency': 'cutmix_foreground'}
 
 def mixers(
     name:str, # a key of `METHODS`
 )->list:      # fresh callbacks, ready for `Learner(cbs=...)`
     "The callbacks of method `name` in the registry"
+    if name in _RENAMED_METHODS: raise ValueError(f"method {name!r} is now {_RENAMED_METHODS[name]!r}")
     if name not in METHODS: raise ValueError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
     return METHODS[name]()

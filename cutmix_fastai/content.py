@@ -16,8 +16,8 @@ from .core import *
 from .plans import *
 
 # %% auto #0
-__all__ = ['fine_grained_saliency', 'saliency_peaks', 'background_contrast', 'saliency_label_weights', 'cam_label_weights',
-           'class_activation_maps']
+__all__ = ['fine_grained_saliency', 'map_peaks', 'background_contrast', 'foreground', 'foreground_label_weights',
+           'cam_label_weights', 'class_activation_maps']
 
 # %% ../nbs/00c_content.ipynb #40b6f8a5
 _SALIENCY_SCALES = (12, 24, 48, 28, 56, 112)  # OpenCV's neighbourhoods: 3·4, 3·4·2, 3·4·4, 7·4, 7·4·2, 7·4·4
@@ -71,14 +71,12 @@ def fine_grained_saliency(
     # OpenCV casts `255. * (on + off) / max` to 8 bits: values above 255 wrap around, as there
     return (255. * (on + off).double() / top).nan_to_num(0).trunc().to(torch.int64).bitwise_and(255).to(torch.int32)
 
-def saliency_peaks(
-    x:Tensor,              # (n, C, H, W) images
-    saliency:str='opencv', # 'opencv': `fine_grained_saliency`, SaliencyMix's reference; 'contrast': `background_contrast`
-)->Tensor:                 # (n, 2) int64: the (row, column) of each image's peak, the first in row-major order on ties
-    "Where each image is most salient, by OpenCV's fine-grained saliency or by its contrast to its background"
-    check_choice('saliency', saliency, ('opencv', 'contrast'))
-    s = (fine_grained_saliency(x) if saliency == 'opencv' else background_contrast(x)).flatten(1).argmax(1)
-    return torch.stack([s // x.shape[-1], s % x.shape[-1]], 1)
+def map_peaks(
+    maps:Tensor, # (n, H, W) one map per image: `fine_grained_saliency`, `background_contrast`, or any other
+)->Tensor:       # (n, 2) int64: the (row, column) of each map's largest value, the first in row-major order on ties
+    "Where each map peaks: SaliencyMix centres its box there"
+    s = maps.flatten(1).argmax(1)
+    return torch.stack([s // maps.shape[-1], s % maps.shape[-1]], 1)
 
 # %% ../nbs/00c_content.ipynb #39714c7c
 def _unit_range(x:Tensor)->Tensor:
@@ -104,28 +102,31 @@ def background_contrast(
     d = (d - _border(d).median(-1).values[:, None, None]).clamp(min=0)   # what the border itself varies by is background
     return d / d.flatten(1).amax(1).clamp(min=1e-12)[:, None, None]
 
+def foreground(
+    x:Tensor, # (n, C, H, W) images, as `background_contrast` takes them
+)->Tensor:    # (n, H, W) float32 in [0, 1]
+    "How much each pixel is object: 1 where its contrast is half its image's largest or more, in proportion below that"
+    return (2 * background_contrast(x)).clamp(max=1)
+
 # %% ../nbs/00c_content.ipynb #c3d52d8d
-def saliency_label_weights(
+def _carried_mass(plan:MixPlan, maps:Tensor)->Tensor:
+    "(K, bs): the mass of each source's clean map over the output elements it gave; a fill carries none"
+    rows, sample, pos = plan.element_sources()
+    carried = maps.reshape(-1)[sample * pos.shape[1] + pos].masked_fill(rows < 0, 0)
+    return maps.new_zeros(rows.shape[0], plan.idx.shape[0]).scatter_add_(1, rows.clamp(min=0), carried).T
+
+def foreground_label_weights(
     plan:MixPlan, # a plan that moves elements (`plan.spatial`), drawn for `x`
     x:Tensor,     # (bs, C, H, W) the clean batch, before it is mixed
-    maps:Tensor=None, # (bs, H, W) the map of each clean image, at least 0 (default: its foreground, from `background_contrast`)
+    maps:Tensor=None, # (bs, H, W) the map of each clean image, at least 0 (default: `foreground(x)`)
 )->Tensor:        # (K, bs) float32: each source's share of the mixed image's mass
     "Label weights by content: each source weighs the map's mass, in its clean image, of the elements it gave"
     if not plan.spatial or x.ndim != 4:
-        raise ValueError(f"saliency label weights need a plan that pastes into 2-D images; got {type(plan).__name__} "
+        raise ValueError(f"foreground label weights need a plan that pastes into 2-D images; got {type(plan).__name__} "
                          f"on inputs of shape {tuple(x.shape)}")
-    rows, pos = plan.source_map()
-    K, bs = plan.idx.shape
-    N = math.prod(plan.size)
-    # a pixel whose contrast is half its image's largest or more is foreground, wholly: the weights count object pixels
-    if maps is None: maps = (2 * background_contrast(x)).clamp(max=1)
-    sal = maps.reshape(-1).float()
-    row = rows.reshape(bs, N)
-    src = plan.idx.T.gather(1, row.clamp(min=0))                          # (bs, N): the sample each element was read from
-    carried = sal[src * N + pos.reshape(bs, N)].masked_fill(row < 0, 0)   # a fill carries no saliency
-    mass = torch.zeros(bs, K, device=x.device).scatter_add_(1, row.clamp(min=0), carried)
-    total = mass.sum(1, keepdim=True)
-    return torch.where(total > 0, mass / total.clamp(min=1), plan.lam.T.float()).T.contiguous()
+    mass = _carried_mass(plan, (foreground(x) if maps is None else maps).float())
+    total = mass.sum(0)
+    return torch.where(total > 0, mass / total.clamp(min=1e-12), plan.lam.float()).contiguous()
 
 # %% ../nbs/00c_content.ipynb #d0c7239e
 def _box_mass(integral:Tensor, sample:Tensor, lo:Tensor, hi:Tensor)->Tensor:
@@ -157,12 +158,7 @@ def cam_label_weights(
             if not rg.covered: lost += _box_mass(integral, own, lo, hi) / mass
         if not rg.covered: w[0] += 1 - lost
     else:   # masks: every element at its own position
-        rows, pos = plan.source_map()
-        N = math.prod(plan.size)
-        row = rows.reshape(bs, N)
-        src = plan.idx.T.gather(1, row.clamp(min=0))
-        carried = (m / mass[:, None, None]).reshape(-1)[src * N + pos.reshape(bs, N)].masked_fill(row < 0, 0)
-        w = m.new_zeros(bs, K).scatter_add_(1, row.clamp(min=0), carried).T
+        w = _carried_mass(plan, m / mass[:, None, None])
     # sources with the same label pool their weights (the reference's `lam_a[same_label] += lam_b[same_label]`)
     y = labels[plan.idx]
     w = torch.where(y[:, None] == y[None], w[None], 0).sum(1)   # `where`, not a product: a NaN stays with its own label

@@ -115,6 +115,18 @@ if numba is not None:
 _kernel_lock = threading.Lock()  # numba's workqueue threading layer (its fallback) must not be entered by two threads at once
 _kernel_usable = numba is not None
 
+_pool_started = False
+
+def _start_pool():
+    "Start numba's thread pool from a thread of its own, once: torch's thread count in the caller's thread stays as it is"
+    global _pool_started
+    if _pool_started: return
+    # numba's OpenMP layer starts with `omp_set_num_threads(NUMBA_NUM_THREADS)` in the thread that starts it, and torch
+    # reads its thread count from the same OpenMP setting; in a thread of its own, that call changes no thread of the user's
+    helper = threading.Thread(target=numba.get_num_threads, name='cutmix-numba-start')
+    helper.start(); helper.join()
+    _pool_started = True
+
 def _after_fork_in_child():
     "GNU OpenMP, numba's usual threading layer on Linux, kills or hangs a forked child that starts a parallel kernel: use torch ops there"
     global _kernel_usable
@@ -154,8 +166,11 @@ def kernel_paste(
     out = dst if src is t else dst.movedim(-1, 1)  # channels last again, like `t`
     line_elems = unit // t.element_size() * t.shape[-1]
     fill_line = torch.full((max(line_elems, 1),), fill, dtype=t.dtype)
+    threads = torch.get_num_threads()   # torch's setting rules: the kernel uses as many threads, and leaves it so
     with _kernel_lock:
-        numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))  # torch's setting rules
+        _start_pool()
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         _paste_regions(_as_bytes(src), _as_bytes(dst), _as_bytes(fill_line), idx.numpy(), n_lead,
                        np.asarray(t.shape[-D:], dtype=np.int64), unit, covered, k, lo, hi, src_lo, src_hi)
+    if torch.get_num_threads() != threads: torch.set_num_threads(threads)   # a threading layer that changed it anyway
     return out

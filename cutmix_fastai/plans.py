@@ -79,6 +79,17 @@ class MixPlan:
 
     def __call__(self, t:Tensor, inplace:bool=False)->Tensor: return t
 
+    def source_map(self)->tuple:
+        "`(rows, pos)`, each (bs, *size): the row of `idx` (or `FILL`) and the flat source position of every output element"
+        raise ValueError(f"{type(self).__name__} does not move elements: no output element has a single source")
+
+    def element_sources(self)->tuple:
+        "`(rows, sample, pos)`, each (bs, N): the row of `idx` (or `FILL`), and the sample and flat position each element reads"
+        rows, pos = self.source_map()
+        bs = self.idx.shape[1]
+        rows, pos = rows.reshape(bs, -1), pos.reshape(bs, -1)
+        return rows, self.idx.T.gather(1, rows.clamp(min=0)), pos
+
     def padded(self,
         K:int, # number of rows wanted
     )->MixPlan:
@@ -170,11 +181,10 @@ class PastePlan(MixPlan):
 
     def _paste_torch(self, t:Tensor)->Tensor:
         "Per sample, with torch ops: one gather along the flattened batch and space, from the source map"
-        rows, pos = self.source_map()
+        rows, sample, pos = self.element_sources()
         bs, N = t.shape[0], math.prod(self.size)
-        sample = self.idx.T.gather(1, rows.clamp(min=0).view(bs, N))  # (bs, N): the sample each element comes from
         flat = t.reshape(bs, -1, N).transpose(0, 1).reshape(-1, bs * N)  # (lead, bs*N)
-        got = flat[:, (sample * N + pos.view(bs, N)).view(-1)].view(-1, bs, N).transpose(0, 1)
+        got = flat[:, (sample * N + pos).view(-1)].view(-1, bs, N).transpose(0, 1)
         if (self.regions.k == FILL).any(): got = got.masked_fill((rows == FILL).view(bs, 1, N), self.regions.fill)
         # `copy_` into `empty_like` keeps the input's memory format (channels_last stays channels_last)
         return torch.empty_like(t).copy_(got.reshape(t.shape))

@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 from .peers import PEER_OF
 
 # %% auto #0
-__all__ = ['CONFIG', 'N_BINS', 'summarise', 'versus', 'plot_curves', 'plot_methods', 'plot_reliability', 'plot_config',
-           'show_results']
+__all__ = ['CONFIG', 'N_BINS', 'config_rows', 'summarise', 'versus', 'plot_curves', 'plot_methods', 'plot_reliability',
+           'plot_config', 'show_results']
 
 # %% ../nbs/06b_report.ipynb #ef4e9d6c
 CONFIG = ['dataset', 'n_train', 'size', 'epochs', 'arch', 'bs', 'lr', 'label_smoothing']
@@ -55,6 +55,14 @@ def _mean_std(v:pd.Series, fmt:str='.2f')->str:
     if v.empty: return '–'
     return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt}}" if len(v) > 1 else f"{v.mean():{fmt}}"
 
+def config_rows(
+    df:pd.DataFrame, # rows of a results file
+    cfg:dict,        # one configuration: the `CONFIG` columns and their values
+)->pd.DataFrame:     # the rows of that configuration
+    "The rows of `df` whose configuration is `cfg`, or any part of it (compared as text: the CSV's types are not the run's)"
+    if not cfg: return df
+    return df[np.logical_and.reduce([df[k].astype(str) == str(v) for k, v in cfg.items()])]
+
 def _latest(df:pd.DataFrame)->pd.DataFrame:
     "One row per configuration, method, seed (and epoch or bin): a seed run again, without `--resume`, is not another seed"
     return df.drop_duplicates([c for c in (*CONFIG, 'method', 'seed', 'epoch', 'bin') if c in df], keep='last')
@@ -65,8 +73,6 @@ def summarise(
     "Mean ± std over seeds of accuracy, error, nll and ece per configuration and method; paired verdicts vs none and the best peer"
     out, n_rows = [], len(df)
     df = _latest(df)
-    for col in ('nll', 'ece'):
-        if col not in df: df = df.assign(**{col: np.nan})  # rows written before these columns existed
     for cfg, g in df.groupby(CONFIG, sort=False, dropna=False):
         head = ', '.join(f"{k} {v}" for k, v in zip(CONFIG, cfg))
         rows = ['| method | seeds | accuracy % | error % | Δ error vs none, 95% interval (pts) | verdict (test) | vs nearest peer '
@@ -101,7 +107,6 @@ def versus(
     "Each method's `metric` against `base`'s, seed by seed: the difference, its 95% interval, the verdict and its test"
     if metric not in _METRICS: raise ValueError(f"metric must be one of {list(_METRICS)}, not {metric!r}")
     name, scale, fmt = _METRICS[metric]
-    if metric not in df: return '\n'   # rows written before the calibration columns existed
     out = []
     for cfg, g in _latest(df).groupby(CONFIG, sort=False, dropna=False):
         vals = {m: r.set_index('seed')[metric].dropna() * scale for m, r in g.groupby('method', sort=False)}
@@ -180,17 +185,16 @@ def plot_reliability(
     fig.supxlabel('confidence', fontsize=8); fig.supylabel('accuracy', fontsize=8)
     fig.suptitle(title, fontsize=8); fig.tight_layout(); fig.savefig(fname, dpi=100); plt.close(fig)
 
+def _slug(cfg:dict)->str: return '_'.join(f"{k}-{v}" for k, v in cfg.items()).replace('/', '-').replace(' ', '')
+
 def plot_config(
     out:Path, # a `--out` folder
     cfg:dict, # one configuration: the `CONFIG` columns and their values
 )->list:      # the PNGs written, one set per configuration so that no run's plot replaces another's
     "Plot one configuration: error curves from `curves.csv`, error and ECE per method, and the reliability diagrams"
-    out = Path(out)
-    slug = '_'.join(f"{k}-{v}" for k, v in cfg.items()).replace('/', '-').replace(' ', '')
+    out, slug = Path(out), _slug(cfg)
     title = ', '.join(f"{k} {v}" for k, v in cfg.items())
-    def rows(name):
-        df = _latest(pd.read_csv(out/name))
-        return df[np.logical_and.reduce([df[k].astype(str) == str(v) for k, v in cfg.items()])]
+    def rows(name): return config_rows(_latest(pd.read_csv(out/name)), cfg)
     pngs = [out/f'error_curves_{slug}.png', out/f'methods_{slug}.png']
     plot_curves(rows('curves.csv'), pngs[0], title)
     plot_methods(rows('results.csv'), pngs[1], title)
@@ -202,11 +206,15 @@ def plot_config(
 # %% ../nbs/06b_report.ipynb #6c77da5d
 def show_results(
     out:str, # a `--out` folder of `cutmix-bench`
+    **cfg,   # show only the configurations with these values, e.g. `n_train=2000` (default: all)
 ):
-    "Display the results table and the plots of a benchmark folder, in a notebook"
+    "Display the tables (`summarise`, from `results.csv`) and the plots of a benchmark folder, in a notebook"
     from IPython.display import Markdown, Image, display
     out = Path(out)
-    if not (out/'results.md').exists(): return print(f"no results in {out} yet")
-    display(Markdown((out/'results.md').read_text()))
+    if not (out/'results.csv').exists(): return print(f"no results in {out} yet")
+    df = config_rows(pd.read_csv(out/'results.csv'), cfg)
+    display(Markdown(summarise(df)))
     for kind in ('methods', 'reliability', 'error_curves'):
-        for png in sorted(out.glob(f'{kind}_*.png')): display(Image(filename=str(png)))
+        for values, _ in df.groupby(CONFIG, sort=False, dropna=False):
+            png = out/f'{kind}_{_slug(dict(zip(CONFIG, values)))}.png'
+            if png.exists(): display(Image(filename=str(png)))

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from .core import *
-from .content import saliency_peaks
+from .content import fine_grained_saliency, background_contrast, map_peaks
 
 # %% auto #0
 __all__ = ['cutmix_regions', 'ricap_regions', 'resizemix_regions', 'cutout_regions', 'gridmix_regions', 'fmix_mask',
@@ -81,25 +81,25 @@ def cutout_regions(
     return Regions([FILL], lo[:, None], hi[:, None], fill=fill), np.ones((1, n))
 
 # %% ../nbs/00d_samplers.ipynb #5b2efeb1
-@sampler(lam=lambda n, v: check_range(n, v, 0., 1.), n_holes=lambda n, v: check_range(n, v, 1, integer=True))
+@sampler(keep_ratio=lambda n, v: check_range(n, v, 0., 1.), n_holes=lambda n, v: check_range(n, v, 1, integer=True))
 def gridmix_regions(
-    n:int,                # how many draws: 1 per batch, or bs per sample
-    size:tuple,           # spatial shape
-    lam:tuple=(0.1, 0.9), # the share of the image kept, λ ~ U(*lam), which sets the holes' side
-    n_holes:tuple=(2, 6), # holes along the last dim, drawn uniformly from this range (whole numbers)
-)->tuple:                 # `(Regions, drawn)`: a grid of equal holes, each from the partner
+    n:int,                       # how many draws: 1 per batch, or bs per sample
+    size:tuple,                  # spatial shape
+    keep_ratio:tuple=(0.1, 0.9), # the share of the image each sample keeps, drawn uniformly from this range
+    n_holes:tuple=(2, 6),        # holes along the last dim, drawn uniformly from this range (whole numbers)
+)->tuple:                        # `(Regions, drawn)`: a grid of equal holes, each from the partner
     "GridMix (GridMixup): a regular grid of equal holes filled from the partner; λ from the holes' area"
     W, D = size[-1], len(size)
     if n_holes[1] > W // 2: raise ValueError(f"`n_holes` must be at most {W // 2} (half the last side, {W}), got {n_holes}")
-    l = np.random.uniform(lam[0], lam[1], n)
+    keep = np.random.uniform(keep_ratio[0], keep_ratio[1], n)
     nx = np.random.randint(n_holes[0], n_holes[1] + 1, n)
-    patch = -(-W // nx)                                                        # ceil(W / nx): the grid's period
-    hole = np.clip((patch * (1 - l) ** (1 / D)).astype(np.int64), 1, patch - 1)  # at least 1, and never the whole patch
-    counts = [-(-s // patch.min()) + 1 for s in size]                          # holes per dim, for the smallest period
+    period = -(-W // nx)                                                         # ceil(W / nx): the grid's period
+    hole = np.clip((period * (1 - keep) ** (1 / D)).astype(np.int64), 1, period - 1)  # at least 1, never the whole period
+    counts = [-(-s // period.min()) + 1 for s in size]                           # holes per dim, for the smallest period
     grid = np.stack(np.meshgrid(*[np.arange(c) for c in counts], indexing='ij'), -1).reshape(-1, D)  # (R, D)
-    lo = np.minimum(grid[None] * patch[:, None, None], np.array(size))         # (n, R, D): a hole at each period's start
+    lo = np.minimum(grid[None] * period[:, None, None], np.array(size))          # (n, R, D): a hole at each period's start
     hi = np.minimum(lo + hole[:, None, None], np.array(size))
-    return Regions([1] * len(grid), lo, hi), np.stack([l, 1 - l])
+    return Regions([1] * len(grid), lo, hi), np.stack([keep, 1 - keep])
 
 # %% ../nbs/00d_samplers.ipynb #85e841ab
 def _freqs(size:tuple, device, dtype=torch.float32)->Tensor:
@@ -124,7 +124,7 @@ def _soft_keep(
     m = (2 * soft)[:, None].float()
     return ((num + soft - 1)[:, None] - rank).float().div(m - 1).clamp(0, 1)
 
-@sampler(on_device=True, alpha=(0, None), decay_power=(0, None), max_soft=(0, 0.5))
+@sampler(on_device=True, alpha=(0, None), decay_power=(0, None), max_soft=(0, 0.5, False))
 def fmix_mask(
     n:int,                 # how many draws: 1 per batch, or bs per sample
     size:tuple,            # spatial shape
@@ -163,24 +163,24 @@ def centred_boxes(
     half = (sz * rat).astype(np.int64) // 2
     return np.clip(centre - half, 0, sz), np.clip(centre + half, 0, sz)
 
-@sampler(reads_batch=True, alpha=(0, None), saliency=('opencv', 'contrast'))
+@sampler(reads_batch=True, alpha=(0, None), centre=('saliency', 'contrast'))
 def saliencymix_regions(
     n:int,            # how many draws: 1 per batch, or bs per sample
     size:tuple,       # spatial shape (H, W)
-    batch:Tensor,     # (bs, C, H, W) the images, whose partners' saliency places the boxes
+    batch:Tensor,     # (bs, C, H, W) the images, whose partners' maps place the boxes
     shift:int,        # the partner of sample i is sample `(i + shift) % bs`
     alpha:float=1.,   # λ ~ Beta(alpha, alpha); the box has sides `int(side * sqrt(1-λ))`
-    saliency:str='opencv', # the map whose peak centres the box: 'opencv' (the reference's) or 'contrast' (`background_contrast`)
+    centre:str='saliency', # the map whose peak centres the box: 'saliency' (OpenCV's, the reference's) or 'contrast'
 )->tuple:             # `(Regions, drawn)`: one box from row 1, and the sampled (λ, 1-λ)
     "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the most salient pixel of the partner"
     if len(size) != 2 or batch.ndim != 4:
         raise ValueError(f"SaliencyMix needs 2-D images (bs, C, H, W); got inputs of shape {tuple(batch.shape)}")
     bs = batch.shape[0]
     lam = beta_draws(alpha, n)
-    if n == 1: peaks = saliency_peaks(batch[shift % bs][None], saliency)   # per batch: the first sample's partner, for all
-    else: peaks = saliency_peaks(batch, saliency).roll(-shift, 0)         # per sample: row i is the peak of partner (i + shift) % bs
-    peak = peaks.cpu().numpy()
-    lo, hi = centred_boxes(peak, lam, size)                         # the reference's `int(W * cut_rat) // 2` either side
+    imgs = batch[shift % bs][None] if n == 1 else batch   # per batch: the first sample's partner places the box for all
+    peaks = map_peaks(fine_grained_saliency(imgs) if centre == 'saliency' else background_contrast(imgs))
+    if n > 1: peaks = peaks.roll(-shift, 0)               # per sample: row i is the peak of partner (i + shift) % bs
+    lo, hi = centred_boxes(peaks.cpu().numpy(), lam, size)  # the reference's `int(W * cut_rat) // 2` either side
     return Regions([1], lo[:, None], hi[:, None]), np.stack([lam, 1 - lam])
 
 # %% ../nbs/00d_samplers.ipynb #53560e10
@@ -188,7 +188,7 @@ def saliencymix_regions(
 def snapmix_regions(
     n:int,           # how many draws: 1 per batch, or bs per sample
     size:tuple,      # spatial shape
-    alpha:float=1.,  # λ, λ' ~ Beta(alpha, alpha): the sample's box has sides `int(side·sqrt(1-λ))`, the partner's `sqrt(1-λ')`
+    alpha:float=1.,  # λ, λ' ~ Beta(alpha, alpha): boxes with sides `int(side·sqrt(1-λ))` in the sample, λ' in the partner
     resize:str='bilinear', # how the partner's box is resized: 'bilinear' (`align_corners=True`, the reference's), or 'nearest'
 )->tuple:            # `(Regions, drawn)`: the partner's box resized into the sample's, and the sampled (λ, 1-λ)
     "SnapMix (Huang et al., AAAI 2021): a CutMix box of the partner, resized into another CutMix box of the sample"
