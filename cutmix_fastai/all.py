@@ -8,9 +8,10 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/all.html.md"""
 __all__ = []
 
 # %% ../nbs/05_all.ipynb #0fd462e8
+from .mixer import *
 from .callbacks import *
 from .vis import show_mixed, show_sources, mix_label
 from .data import idx_dls, idx_seg_dls
-from . import callbacks
+from . import mixer, callbacks
 # nbdev gives an import-only module an empty __all__, which would make `import *` bring in nothing
-__all__ = callbacks.__all__ + ['show_mixed', 'show_sources', 'mix_label', 'idx_dls', 'idx_seg_dls']
+__all__ = mixer.__all__ + callbacks.__all__ + ['show_mixed', 'show_sources', 'mix_label', 'idx_dls', 'idx_seg_dls']

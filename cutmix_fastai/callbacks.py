@@ -1,4 +1,4 @@
-"""The fastai layer: one callback per method, a shared base that mixes `xb`/`yb` in `before_batch`, and the mixed loss.
+"""One callback per method, each with its picture and tests; choosing between them; and the registry that names them.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/callbacks.html.md"""
 
@@ -7,216 +7,15 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/callbacks.html.md"""
 # %% ../nbs/02_callbacks.ipynb #2292c064
 from __future__ import annotations
 from fastai.vision.all import *
-from fastai.callback.mixup import MixHandler
-from fastcore.docments import sig2str
 from .core import *
 from .plans import *
 from .content import *
 from .samplers import *
+from .mixer import *
 
 # %% auto #0
-__all__ = ['METHODS', 'mixed_loss', 'MixCallback', 'RegionMixCallback', 'CutMix', 'Mixup', 'RICAP', 'ResizeMix', 'Cutout',
-           'GridMix', 'FMix', 'SaliencyMix', 'SnapMix', 'MixChoice', 'mixers']
-
-# %% ../nbs/02_callbacks.ipynb #3283e197
-def mixed_loss(
-    loss_func,        # the user's loss, called as `loss_func(pred, *yb)`
-    pred:Tensor,      # model output for the mixed batch
-    yb:tuple,         # the targets, as the model's batch holds them
-    plan:MixPlan,     # the batch's plan: `idx` and `lam`
-    targets:list,     # positions in `yb` of the targets whose loss is mixed (class indices)
-    loss0:Tensor=None,# `loss_func(pred, *yb)` if already computed: the k=0 term of a per-batch plan
-)->Tensor:
-    "`sum_k lam[k,i] * loss_func(pred_i, y[idx[k,i]])`, reduced the way `loss_func` reduces"
-    def source_yb(k): return tuple(y[plan.idx[k]] if j in targets else y for j, y in enumerate(yb))
-    K, bs = plan.lam.shape
-    if plan.uniform:  # one weight per source for the whole batch: the loss's own reduction stays exact
-        loss = plan.lam[0, 0] * (loss_func(pred, *yb) if loss0 is None else loss0)
-        for k in range(1, K): loss = loss + plan.lam[k, 0] * loss_func(pred, *source_yb(k))
-        return loss
-    with NoneReduce(loss_func) as lf: losses = [lf(pred, *source_yb(k)) for k in range(K)]
-    loss = sum(plan.lam[k].view(bs, 1) * l.reshape(bs, -1) for k, l in enumerate(losses))
-    return reduce_loss(loss.view(losses[0].shape), getattr(loss_func, 'reduction', 'mean'))
-
-# %% ../nbs/02_callbacks.ipynb #5225ac1a
-def _check_batch(xb:tuple, yb:tuple, plan:MixPlan):
-    "Refuse a batch that can't be mixed whole: mixing labels without their inputs is the silent failure of mixing code"
-    bs = xb[0].shape[0]
-    for name, ts in (('input', xb), ('target', yb)):
-        for j, t in enumerate(ts):
-            if not isinstance(t, Tensor) or t.ndim == 0 or t.shape[0] != bs:
-                shape = tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
-                raise ValueError(f"{name} {j} has shape {shape}, but the batch has {bs} inputs: every input and target "
-                                 "must have the batch size first, or its labels would be mixed with the wrong images")
-    if not plan.spatial: return
-    sizes = {tuple(x.shape[2:]) for x in xb if x.ndim > 2}
-    D = len(plan.size)
-    for j, y in enumerate(yb):
-        # an integer target with as many trailing dims as the images have spatial dims is a mask: it must fit one
-        if not y.is_floating_point() and y.ndim == D + 1 and tuple(y.shape[1:]) not in sizes:
-            raise ValueError(f"target {j} looks like a mask of shape {tuple(y.shape)}, but no input has spatial shape "
-                             f"{tuple(y.shape[1:])} (inputs: {sorted(sizes)}): resize the mask to its image, or the mix would "
-                             "paste the image's regions and leave the mask unchanged")
-
-def _is_mixer(cb)->bool: return isinstance(cb, (MixCallback, MixHandler))  # fastai's MixUp and CutMix are MixHandlers
-
-# %% ../nbs/02_callbacks.ipynb #c15d7007
-class MixCallback(Callback):
-    "Base of the mixing callbacks: mixes each training batch by a plan that `sampler` draws, and weights the loss by `lam`"
-    run_valid = False
-    spatial = False  # True for methods that move elements around (CutMix, RICAP), rather than blend whole samples
-    sampler = None   # the method's sampler, a function of `cutmix_fastai.samplers`
-    renamed = {}     # a method's old parameter names, each with what replaced it, for a clear error
-    true_lambda, inplace, label_weights = True, False, 'area'  # a blend's: the pasting methods take them as knobs
-    def __init__(self,
-        p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
-        per_sample:bool=False, # True: every sample gets its own draw, with no Python loop over the batch
-        until:float=1.,        # fraction of training (`learn.pct_train`) after which mixing stops
-        **params,              # the sampler's own parameters, which each method's `__init__` names
-    ):
-        self.p, self.until = check_param('p', p, 0, 1, low_open=False), check_param('until', until, 0, 1)
-        self.per_sample = per_sample
-        name = type(self).__name__
-        for old, new in self.renamed.items():
-            if old in params: raise ValueError(f"{name}({old}=...) is now {new}")
-        if bad := [k for k in params if self.sampler is None or k not in inspect.signature(self.sampler).parameters]:
-            raise TypeError(f"{name} got unexpected parameter(s) {', '.join(bad)}; it takes "
-                            f"{', '.join(inspect.signature(type(self)).parameters)}")
-        self.params = check_params(self.sampler, params) if self.sampler is not None else {}
-        for k, v in self.params.items(): setattr(self, k, v)
-        self.plan, self.idx, self.lam, self.loss_targets = None, None, None, []
-
-    def __init_subclass__(cls, **kwargs):
-        "`help()` reads docstrings, not comments: each mixer's `__init__` gets one listing its parameters and their comments"
-        super().__init_subclass__(**kwargs)
-        init = cls.__dict__.get('__init__')
-        try: doc = str(sig2str(init)).replace('def __init__(', f'{cls.__name__}(', 1) if init is not None else None
-        except (OSError, TypeError): doc = None   # no source to read the comments from (code typed at a prompt)
-        if doc: init.__doc__ = doc
-
-    def n_sources(self,
-        x:Tensor, # the batch's first input
-    )->int:
-        "K: the number of sources of each output sample"
-        return self.sampler.n_sources(x.ndim - 2)
-
-    def draw_plan(self,
-        x:Tensor,          # the batch's first input
-        pct_train:float=0, # how far training has got, from 0 to 1
-    )->MixPlan:
-        "Draw the plan for a batch shaped like `x`, from the method's `sampler`"
-        return draw_plan(self.sampler, x.shape[0], x.shape[2:], self.per_sample, self.true_lambda, x.device, x.dtype,
-                         batch=x, **self.params)
-
-    def check_input(self,
-        x:Tensor, # the batch's first input
-    ):
-        "Raise a clear error for a batch this method can't mix"
-        if self.spatial and x.ndim < 3:
-            raise ValueError(f"{type(self).__name__} cuts along spatial dims and needs a batch shaped (bs, C, *spatial), "
-                             f"e.g. (64, 3, 224, 224); got shape {tuple(x.shape)}")
-
-    def draw(self,
-        x:Tensor,          # the batch's first input
-        pct_train:float=0, # how far training has got, from 0 to 1
-    )->MixPlan:
-        "The plan for a batch like `x`: unmixed for a batch of one, with probability `1-p`, and from `until` on"
-        bs = x.shape[0]
-        # numpy's generator on the host (seeded by `set_seed`): no torch op, no device sync
-        go = bs > 1 and pct_train < self.until and (self.p == 1 or np.random.rand() < self.p)
-        return self.draw_plan(x, pct_train) if go else MixPlan.unmixed(bs, self.n_sources(x), x.device)
-
-    def _inplace_ok(self, t:Tensor)->bool:
-        "Paste into `t` itself only when that can't reach other data: `t` is all of its storage, with no grad"
-        return (self.inplace and not t.requires_grad and t.storage_offset() == 0
-                and t.untyped_storage().nbytes() == t.numel() * t.element_size())
-
-    def mix(self,
-        xb:tuple,          # the inputs of a batch
-        yb:tuple,          # its targets
-        pct_train:float=0, # how far training has got, for `until`
-    )->tuple:              # the mixed `xb` and `yb`
-        "Draw a plan for this batch (stored in `plan`, `idx`, `lam`) and return the mixed batch"
-        x = xb[0]
-        self.check_input(x)
-        plan = self.draw(x, pct_train)
-        self.plan, self.idx, self.lam, self.loss_targets = plan, plan.idx, plan.lam, []
-        if not plan.mixed: return xb, yb
-        _check_batch(xb, yb, plan)
-        self.reweigh(x, yb)
-        new_yb = []
-        for j, y in enumerate(yb):
-            if plan.spatial and plan.applies_to(y): new_yb.append(plan(y, self._inplace_ok(y)))  # masks follow their image
-            elif y.is_floating_point(): new_yb.append(plan.mix_targets(y))   # soft targets
-            else:
-                if any(p.spatial and p.applies_to(y) for p in getattr(plan, 'plans', [])):
-                    raise ValueError("MixChoice(per_sample=True) can't mix a segmentation mask when it chooses between "
-                                     "pasting (CutMix, RICAP) and blending (Mixup): use per_sample=False")
-                new_yb.append(y); self.loss_targets.append(j)                # class indices: mix the loss
-        return tuple(plan(t, self._inplace_ok(t)) if plan.applies_to(t) else t for t in xb), tuple(new_yb)
-
-    def reweigh(self,
-        x:Tensor, # the batch's first input, still clean
-        yb:tuple, # its targets
-    ):
-        "Set label weights that need the clean batch and its labels (class activation maps); `self.plan` is drawn, not applied"
-
-    def before_fit(self):
-        "Refuse a second mixer in the same Learner: each would weigh its labels as if it mixed alone"
-        mixers = [cb for cb in self.learn.cbs if _is_mixer(cb)]
-        if len(mixers) < 2: return
-        names = ', '.join(type(cb).__name__ for cb in mixers)
-        ours = ', '.join(f'{type(cb).__name__ if isinstance(cb, MixCallback) else "Mixup"}(...)' for cb in mixers)
-        raise ValueError(f"this Learner has {len(mixers)} mixers ({names}): the second would mix the first's mixed batch, "
-                         f"and the loss would weigh labels for images that are no longer in it. To choose one of them "
-                         f"for each batch, pass one callback: MixChoice([{ours}])")
-
-    def before_batch(self):
-        "Replace the training batch by the mixed one"
-        self.learn.xb, self.learn.yb = self.mix(self.xb, self.yb, self.pct_train)
-
-    def after_loss(self):
-        "Replace the loss to backpropagate by the mixed loss; `learn.loss_func` itself is never touched"
-        if not self.loss_targets: return
-        self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets, self.loss_grad)
-        self.learn.loss = self.loss_grad.clone()
-
-# %% ../nbs/02_callbacks.ipynb #7b6b4e18
-class RegionMixCallback(MixCallback):
-    "Base of the methods that paste regions: adds `true_lambda`, `inplace` and `label_weights`"
-    spatial = True
-    @delegates(MixCallback)
-    def __init__(self,
-        true_lambda:bool=True,    # label weights are the exact shares of elements each source gave; False: the drawn ones
-        inplace:bool=True,        # per batch, paste into the batch tensor itself: fastai's loaders make one every batch
-        label_weights:str='area', # 'area': each source's share of the elements; 'foreground': of the foreground; 'cam': SnapMix's
-        **kwargs,
-    ):
-        if label_weights == 'saliency':
-            raise ValueError("label_weights='saliency' is now label_weights='foreground': the weights count the foreground "
-                             "of `background_contrast`; 'saliency' names OpenCV's map, which SaliencyMix centres its box on")
-        super().__init__(**kwargs)
-        self.true_lambda, self.inplace = true_lambda, inplace
-        self.label_weights = check_choice('label_weights', label_weights, ('area', 'foreground', 'cam'))
-
-    def draw_plan(self, x, pct_train=0):
-        plan = super().draw_plan(x, pct_train)
-        if self.label_weights == 'foreground':  # weights that differ from sample to sample: the loss is mixed per sample
-            plan.lam, plan.uniform = foreground_label_weights(plan, x), False
-        return plan
-
-    def reweigh(self, x, yb):
-        if self.label_weights != 'cam': return
-        y = next((t for t in yb if not t.is_floating_point() and t.ndim == 1), None)
-        if y is None:
-            raise ValueError("label_weights='cam' weighs each label by its image's class activation map, for its class: it "
-                             f"needs class-index targets of shape (bs,); got targets of shapes {[tuple(t.shape) for t in yb]}. "
-                             "Use label_weights='area' or 'foreground' for other targets")
-        learn = getattr(self, 'learn', None)
-        if learn is None: raise ValueError("label_weights='cam' reads the Learner's model: add the callback to a Learner (`cbs=`)")
-        maps = class_activation_maps(learn.model, x, y)
-        self.plan.lam, self.plan.uniform = cam_label_weights(self.plan, maps, y), False
-        self.lam = self.plan.lam
+__all__ = ['METHODS', 'CutMix', 'Mixup', 'RICAP', 'ResizeMix', 'Cutout', 'GridMix', 'FMix', 'SaliencyMix', 'SnapMix', 'MixChoice',
+           'TokenMix', 'ManifoldMixup', 'mixers']
 
 # %% ../nbs/02_callbacks.ipynb #af0eb7bd
 class CutMix(RegionMixCallback):
@@ -292,7 +91,10 @@ class FMix(RegionMixCallback):
         decay_power:float=3., # the spectrum decays as 1/f**decay_power: larger gives smoother, larger blobs
         max_soft:float=0.,    # > 0: soft edges, as wide as this share of the image on each side of the cut (a blend)
         **kwargs,
-    ): super().__init__(alpha=alpha, decay_power=decay_power, max_soft=max_soft, **kwargs)
+    ):
+        super().__init__(alpha=alpha, decay_power=decay_power, max_soft=max_soft, **kwargs)
+        if self.patch is not None and self.max_soft > 0:
+            raise ValueError("FMix(max_soft > 0) blends the cells along its cut with the partner's: with `patch`, use max_soft=0")
 
 # %% ../nbs/02_callbacks.ipynb #1182e20c
 class SaliencyMix(RegionMixCallback):
@@ -339,8 +141,14 @@ class MixChoice(MixCallback):
         if any(m.label_weights == 'cam' for m in self.mixers):
             raise ValueError("label_weights='cam' can't be used inside MixChoice, which draws its mixers' plans without their "
                              "Learner: pass the CAM mixer to the Learner on its own, or use 'area' or 'foreground' inside MixChoice")
+        if self.per_sample and (inside := [type(m).__name__ for m in self.mixers if m.reads_forward()]):
+            raise ValueError(f"{', '.join(inside)} act inside the model's forward, for the whole batch: MixChoice can "
+                             "choose them per batch, not per sample")
 
     def n_sources(self, x): return max(m.n_sources(x) for m in self.mixers)
+
+    def read_model(self, model):
+        for m in self.mixers: m.read_model(model)
 
     def draw_plan(self, x, pct_train=0):
         K, pct = self.n_sources(x), pct_train  # the mixers' own `until` see the same progress
@@ -348,6 +156,49 @@ class MixChoice(MixCallback):
             return self.mixers[np.random.choice(len(self.mixers), p=self.probs)].draw(x, pct).padded(K)
         choice = torch.from_numpy(np.random.choice(len(self.mixers), x.shape[0], p=self.probs)).to(x.device)
         return ChoicePlan([m.draw(x, pct).padded(K) for m in self.mixers], choice)
+
+# %% ../nbs/02_callbacks.ipynb #6ad3b6c2
+class TokenMix(RegionMixCallback):
+    "TokenMix (Liu et al., ECCV 2022): the partner fills a random set of whole tokens; labels weighted by area"
+    sampler = staticmethod(tokenmix_mask)
+    @delegates(RegionMixCallback, but='patch')
+    def __init__(self,
+        mask_ratio:float=0.5,  # share of the tokens taken from the partner, before `min_tokens` more
+        min_tokens:int=None,   # tokens taken from the partner beyond that share (default: one row of the grid)
+        mask_type:str='block', # 'block': random rectangles of tokens, the reference's; 'random': tokens at random
+        patch:int=16,          # the model's patch size: TokenMix takes whole tokens (16 is ViT-B/16's and DeiT's)
+        **kwargs,
+    ):
+        super().__init__(mask_ratio=mask_ratio, min_tokens=min_tokens, mask_type=mask_type, patch=patch, **kwargs)
+        if self.per_sample and self.mask_type == 'block':
+            raise ValueError("TokenMix(mask_type='block') draws its rectangles one after another, for the whole batch: "
+                             "per sample, use mask_type='random'")
+
+# %% ../nbs/02_callbacks.ipynb #9b740848
+class ManifoldMixup(MixCallback):
+    "Manifold Mixup (Verma et al., ICML 2019): blend the outputs of a random layer, or the inputs; labels as Mixup's"
+    sampler = staticmethod(mixup_weights)
+    @delegates(MixCallback)
+    def __init__(self,
+        alpha:float=2.,    # λ ~ Beta(alpha, alpha); 2, the reference's for hidden states
+        modules:list=None, # the modules whose outputs may be blended (default: `mixable_modules` of the Learner's model)
+        **kwargs,
+    ):
+        super().__init__(alpha=alpha, **kwargs)
+        self.modules = None if modules is None else list(modules)
+        self.layers = None if modules is None else [None] + self.modules   # None: the input, the reference's layer 0
+
+    def reads_forward(self): return True
+
+    def read_model(self, model):
+        if self.modules is None: self.layers = [None] + mixable_modules(model)
+
+    def draw_plan(self, x, pct_train=0):
+        if self.layers is None: raise ValueError("ManifoldMixup blends the outputs of the model's modules: add it to a "
+                                                 "Learner (`cbs=`), or pass the modules, ManifoldMixup(modules=[...])")
+        plan = super().draw_plan(x, pct_train)
+        layer = self.layers[np.random.randint(len(self.layers))]
+        return plan if layer is None else HiddenPlan(plan, layer)
 
 # %% ../nbs/02_callbacks.ipynb #9cdd03e2
 METHODS = {
@@ -368,6 +219,10 @@ METHODS = {
     'cutmix_cam': lambda: [CutMix(label_weights='cam')],
     'mixup': lambda: [Mixup()],
     'mixchoice': lambda: [MixChoice([Mixup(0.8), CutMix(1.)])],
+    'cutmix_attention': lambda: [CutMix(label_weights='attention')],
+    'cutmix_patch4': lambda: [CutMix(patch=4)],
+    'tokenmix_patch4': lambda: [TokenMix(patch=4)],
+    'manifold_mixup': lambda: [ManifoldMixup()],
 }
 _RENAMED_METHODS = {'cutmix_saliency': 'cutmix_foreground'}
 

@@ -17,7 +17,8 @@ from .plans import *
 
 # %% auto #0
 __all__ = ['fine_grained_saliency', 'map_peaks', 'background_contrast', 'foreground', 'foreground_label_weights',
-           'cam_label_weights', 'class_activation_maps']
+           'cam_label_weights', 'class_activation_maps', 'vit_attention', 'class_token_attention',
+           'attention_label_weights', 'mixable_modules']
 
 # %% ../nbs/00c_content.ipynb #40b6f8a5
 _SALIENCY_SCALES = (12, 24, 48, 28, 56, 112)  # OpenCV's neighbourhoods: 3·4, 3·4·2, 3·4·4, 7·4, 7·4·2, 7·4·4
@@ -229,3 +230,66 @@ def class_activation_maps(
     # a flat map stays flat: resizing a constant leaves rounding ripples, which the normalisation would blow up into weights
     flat = cam.flatten(1).amax(1) == cam.flatten(1).amin(1)
     return torch.where(flat[:, None, None], torch.nan, maps)
+
+# %% ../nbs/00c_content.ipynb #073b0941
+def vit_attention(
+    model:nn.Module, # a model holding a timm `VisionTransformer` (or DeiT) with a class token
+)->tuple:            # `(attn, patch, prefix)`: the last block's attention module, the patch size, the prefix tokens
+    "Where TransMix reads the class token's attention: the last block of the ViT in `model`"
+    vit = next((m for m in model.modules() if all(hasattr(m, a) for a in ('blocks', 'patch_embed', 'cls_token'))), None)
+    if vit is None or vit.cls_token is None:
+        raise ValueError("label_weights='attention' weighs labels by a vision transformer's class-token attention, so it "
+                         "needs a timm VisionTransformer or DeiT with a class token (vision_learner(dls, 'deit_tiny_patch16_224'), "
+                         f"or Learner(dls, timm.create_model(...))); got a {type(model).__name__} without one. Use "
+                         "label_weights='area', 'foreground' or 'cam' for other models")
+    attn = vit.blocks[-1].attn
+    if not all(hasattr(attn, a) for a in ('qkv', 'num_heads', 'head_dim', 'scale', 'q_norm', 'k_norm')):
+        raise ValueError(f"label_weights='attention' reads the queries and keys of timm's `Attention`; the last block of "
+                         f"this ViT has a {type(attn).__name__}")
+    return attn, tuple(vit.patch_embed.patch_size), vit.num_prefix_tokens
+
+def class_token_attention(
+    qkv:Tensor,       # (bs, N, 3·heads·head_dim): the output of `attn.qkv` in the forward, prefix tokens first
+    attn:nn.Module,   # the timm `Attention` it came from
+    prefix:int=1,     # tokens before the patches: the class token first, then any distillation or register tokens
+)->Tensor:            # (bs, N - prefix) float32: the class token's attention to each patch, over the heads, summing to 1
+    "The class token's attention row, as `softmax(q·kᵀ·scale)` gives it, averaged over heads and normalised over patches"
+    bs, N = qkv.shape[:2]
+    q, k = qkv.detach().float().reshape(bs, N, 3, attn.num_heads, attn.head_dim)[:, :, :2].permute(2, 0, 3, 1, 4)
+    q, k = attn.q_norm(q[:, :, :1]).float(), attn.k_norm(k).float()            # (bs, heads, 1, d), (bs, heads, N, d)
+    a = ((q * attn.scale) @ k.transpose(-2, -1)).softmax(-1)[:, :, 0, prefix:].mean(1)
+    return a / a.sum(1, keepdim=True)
+
+def attention_label_weights(
+    plan:MixPlan,     # a plan that moves elements of 2-D images (`plan.spatial`)
+    attention:Tensor, # (bs, gh·gw) each mixed image's class-token attention over its patches, from `class_token_attention`
+    patch:tuple,      # (ph, pw) the ViT's patch size
+)->Tensor:            # (K, bs) float32: the mean of each source's area share and its attention share
+    "TransMix's label weights: half each source's share of the pixels, half its share of the attention on its patches"
+    if not plan.spatial or len(plan.size) != 2:
+        raise ValueError(f"attention label weights need a plan that pastes into 2-D images; got {type(plan).__name__}")
+    K, bs = plan.idx.shape
+    gh, gw = plan.size[0] // patch[0], plan.size[1] // patch[1]
+    if attention.shape != (bs, gh * gw):
+        raise ValueError(f"the attention is over {tuple(attention.shape)} patches; {plan.size} images in patches of "
+                         f"{patch} make ({bs}, {gh * gw})")
+    rows = plan.source_map()[0].clamp(min=0)                # a fill counts for the sample itself, as in the areas
+    # (bs, K, gh, gw): each source's share of each patch's pixels (`F.one_hot` would read the rows' range on the host)
+    shares = F.avg_pool2d((rows[:, None] == torch.arange(K, device=rows.device)[:, None, None]).float(), patch)
+    attended = torch.einsum('bkt,bt->kb', shares.flatten(2), attention.float())
+    return (plan.lam.float() + attended) / 2
+
+# %% ../nbs/00c_content.ipynb #ed239ae8
+def mixable_modules(
+    model:nn.Module, # the Learner's model
+)->list:             # the modules whose output Manifold Mixup may blend, in the order the forward runs them
+    "The first half of a ViT's blocks, or of a CNN's residual stages: the reference's first two of a ResNet's four"
+    vit = next((m for m in model.modules() if hasattr(m, 'blocks') and hasattr(m, 'patch_embed')), None)
+    if vit is not None: blocks = list(vit.blocks)
+    else:
+        def is_block(m): return type(m).__name__.endswith(('Block', 'Bottleneck'))
+        blocks = [m for m in model.modules() if isinstance(m, nn.Sequential) and len(m) and all(is_block(c) for c in m)]
+    if not blocks:
+        raise ValueError(f"found no residual stages (an nn.Sequential of blocks) or transformer blocks in this "
+                         f"{type(model).__name__}: pass the modules whose outputs to blend, ManifoldMixup(modules=[...])")
+    return blocks[:max(1, len(blocks) // 2)]

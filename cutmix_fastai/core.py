@@ -145,6 +145,13 @@ class Regions:
         self.src_lo = lo if src_lo is None else src_lo
         self.src_hi = self.src_lo + (hi - lo) if src_hi is None else src_hi
 
+    def scaled(self,
+        patch:tuple, # (D,) ints: the grid's cell, e.g. a ViT's patch size
+    )->Regions:
+        "The same regions drawn on a grid of cells of `patch` elements, in elements: every box boundary on a cell's edge"
+        p = np.asarray(patch, dtype=np.int64)
+        return Regions(self.k, self.lo * p, self.hi * p, self.src_lo * p, self.src_hi * p, self.covered, self.fill, self.resize)
+
     def counts(self,
         K:int, # rows of `idx`
         N:int, # elements per sample
@@ -217,6 +224,14 @@ class Mask:
 
     @property
     def draws(self)->int: return self.partner.shape[0]  # 1 per batch, or bs per sample
+
+    def scaled(self,
+        patch:tuple, # (D,) ints: the grid's cell, e.g. a ViT's patch size
+    )->Mask:
+        "The same mask drawn on a grid of cells of `patch` elements, in elements: each cell wholly the partner's or not"
+        m = self.partner
+        for d, q in enumerate(patch): m = m.repeat_interleave(int(q), dim=d + 1)
+        return Mask(m, self.n_partner * int(np.prod(patch)))
 
     def counts(self,
         K:int, # rows of `idx`

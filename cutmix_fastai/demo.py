@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from fastai.vision.all import *
 from fastcore.script import call_parse
+from .mixer import MixCallback
 from .callbacks import *
 from .data import *
 from .vis import show_mixed

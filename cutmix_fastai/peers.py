@@ -7,6 +7,7 @@ Docs: https://cutmix-fastai.github.io/cutmix_fastai/peers.html.md"""
 # %% ../nbs/06a_peers.ipynb #72acecfe
 from __future__ import annotations
 from fastai.vision.all import *
+from .mixer import MixCallback
 from .callbacks import *
 
 # %% auto #0

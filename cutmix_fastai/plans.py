@@ -10,12 +10,12 @@ import copy, functools, math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import nn, Tensor
 from .kernel import kernel_paste
 from .core import *
 
 # %% auto #0
-__all__ = ['MixPlan', 'PastePlan', 'MaskPlan', 'SoftMaskPlan', 'BlendPlan', 'ChoicePlan', 'draw_plan']
+__all__ = ['MixPlan', 'PastePlan', 'MaskPlan', 'SoftMaskPlan', 'BlendPlan', 'HiddenPlan', 'ChoicePlan', 'draw_plan']
 
 # %% ../nbs/00b_plans.ipynb #5acc480d
 def _nearest_index(n_dst:Tensor, n_src:Tensor, p:Tensor)->Tensor:
@@ -53,6 +53,7 @@ class MixPlan:
     "The unmixed plan, and the base of all plans: `idx[k, i]` is source k of output i, `lam[k, i]` its label weight"
     spatial = False  # True when the plan moves elements around rather than blending whole samples
     mixed = False
+    attention = None # `(attn, patch, prefix)` of a ViT whose class-token attention weighs the labels, after the forward
     def __init__(self,
         idx:Tensor, # (K, bs) LongTensor of source samples
         lam:Tensor, # (K, bs) float label weights, summing to 1 over K
@@ -277,10 +278,34 @@ class BlendPlan(MixPlan):
         n, s, w = t.shape[0], self.shifts[1], self.weight
         if isinstance(w, Tensor): w = w.to(t.dtype).view(-1, *[1] * (t.ndim - 1))
         def part(a, b): return w[a:b] if isinstance(w, Tensor) else w
+        if t.requires_grad:   # a hidden state (Manifold Mixup): `out=` can't take part in autograd, `cat` can
+            return torch.cat([torch.lerp(t[s:], t[:n - s], part(0, n - s)), torch.lerp(t[:s], t[n - s:], part(n - s, n))])
         out = torch.empty_like(t)
         torch.lerp(t[s:], t[:n - s], part(0, n - s), out=out[:n - s])
         torch.lerp(t[:s], t[n - s:], part(n - s, n), out=out[n - s:])
         return out
+
+# %% ../nbs/00b_plans.ipynb #f9be6426
+class HiddenPlan(BlendPlan):
+    "A blend of the outputs of one module of the model (Manifold Mixup): the batch's own tensors pass unchanged"
+    def __init__(self,
+        plan:BlendPlan,    # the blend drawn for the batch: its partners and weights
+        module:nn.Module,  # the module whose output is blended
+    ):
+        super().__init__(plan.idx, plan.lam, plan.weight, plan.shifts, plan.uniform)
+        self.module = module
+
+    def applies_to(self,
+        t:Tensor, # an input or a target of the batch
+    )->bool:
+        "False: the batch itself is not mixed, only `module`'s output"
+        return False
+
+    def blend(self,
+        t:Tensor, # the module's output for the batch, `(bs, ...)`
+    )->Tensor:
+        "`t` blended with its partners, as `BlendPlan` blends an input"
+        return BlendPlan.__call__(self, t)
 
 # %% ../nbs/00b_plans.ipynb #8b4e59c5
 def _batch_view(v:Tensor, t:Tensor)->Tensor:
@@ -334,6 +359,16 @@ def _lam_tensor(w:np.ndarray, bs:int, device)->Tensor:
     return torch.from_numpy(w).to(device=device, dtype=torch.float32)
 
 # %% ../nbs/00b_plans.ipynb #7f866a5b
+def _cells(patch, size:tuple, f)->tuple:
+    "`patch` as one cell side per spatial dim, each dividing its side; None for no grid"
+    if patch is None: return None
+    if f.kind == 'blend': raise ValueError(f"`patch` aligns pasted regions with a grid; {f.__name__} blends whole samples")
+    cell = (patch,) * len(size) if isinstance(patch, int) else tuple(patch)
+    if len(cell) != len(size) or any(not isinstance(c, int) or c < 1 or s % c for s, c in zip(size, cell)):
+        raise ValueError(f"`patch` must be a whole number (or one per spatial dim) that divides the spatial shape "
+                         f"{size}, as a ViT's patch divides its images; got {patch!r}")
+    return cell
+
 def draw_plan(
     f,                      # a `sampler`: cutmix_regions, ricap_regions, mixup_weights, ...
     bs:int,                 # batch size
@@ -343,11 +378,13 @@ def draw_plan(
     device=None,            # where the plan's tensors live
     dtype=torch.float32,    # blend: the batch's dtype, in which per-sample weights are rounded (the labels follow)
     batch:Tensor=None,      # the inputs, for samplers that look at them (SaliencyMix)
+    patch=None,             # paste: draw on a grid of cells of this many elements (an int, or one per dim), a ViT's patch
     **params,               # the sampler's own parameters
 )->MixPlan:
     "Draw a plan for a batch: partners, then the sampler's regions or weights, then the label weights from them"
     size = tuple(size)
     if getattr(f, 'reads_batch', False) and batch is None: raise ValueError(f"{f.__name__} looks at the images: pass `batch=`")
+    cell = _cells(patch, size, f)
     shifts = partner_shifts(bs, f.n_sources(len(size)))
     idx = shift_idx(shifts, bs, device)
     n = bs if per_sample else 1
@@ -361,7 +398,13 @@ def draw_plan(
         return BlendPlan(idx, torch.stack([wl, 1 - wl]), w, shifts, uniform=False)
     if f.on_device: params = {**params, 'device': device}
     if f.reads_batch: params = {**params, 'batch': batch, 'shift': shifts[1]}
-    regions, drawn = f(n, size, **params)
+    if cell is None: regions, drawn = f(n, size, **params)
+    else:  # drawn on the grid of cells, then each cell becomes its elements: no cell is half one sample
+        regions, drawn = f(n, tuple(s // c for s, c in zip(size, cell)), **params)
+        if isinstance(regions, SoftMask):
+            raise ValueError("soft edges (FMix's max_soft > 0) blend each cell along the cut with the partner: with "
+                             "`patch`, use max_soft=0")
+        regions = regions.scaled(cell)
     if per_sample: regions.check(size, len(shifts))  # the kernel copies memory on their word
     # exact: integer counts, divided in float64, rounded once to float32
     N = math.prod(size)

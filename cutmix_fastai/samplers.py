@@ -15,7 +15,7 @@ from .content import fine_grained_saliency, background_contrast, map_peaks
 
 # %% auto #0
 __all__ = ['cutmix_regions', 'ricap_regions', 'resizemix_regions', 'cutout_regions', 'gridmix_regions', 'fmix_mask',
-           'centred_boxes', 'saliencymix_regions', 'snapmix_regions', 'mixup_weights']
+           'centred_boxes', 'saliencymix_regions', 'snapmix_regions', 'tokenmix_mask', 'mixup_weights']
 
 # %% ../nbs/00d_samplers.ipynb #969de0bc
 @sampler(alpha=(0, None))
@@ -166,7 +166,7 @@ def centred_boxes(
 @sampler(reads_batch=True, alpha=(0, None), centre=('saliency', 'contrast'))
 def saliencymix_regions(
     n:int,            # how many draws: 1 per batch, or bs per sample
-    size:tuple,       # spatial shape (H, W)
+    size:tuple,       # spatial shape (H, W), or the grid of tokens the box is drawn on
     batch:Tensor,     # (bs, C, H, W) the images, whose partners' maps place the boxes
     shift:int,        # the partner of sample i is sample `(i + shift) % bs`
     alpha:float=1.,   # λ ~ Beta(alpha, alpha); the box has sides `int(side * sqrt(1-λ))`
@@ -180,7 +180,9 @@ def saliencymix_regions(
     imgs = batch[shift % bs][None] if n == 1 else batch   # per batch: the first sample's partner places the box for all
     peaks = map_peaks(fine_grained_saliency(imgs) if centre == 'saliency' else background_contrast(imgs))
     if n > 1: peaks = peaks.roll(-shift, 0)               # per sample: row i is the peak of partner (i + shift) % bs
-    lo, hi = centred_boxes(peaks.cpu().numpy(), lam, size)  # the reference's `int(W * cut_rat) // 2` either side
+    # on a grid of tokens (the callbacks' `patch`), the peak's cell; on the image itself, the peak
+    peak = peaks.cpu().numpy() * np.array(size) // np.array(batch.shape[-2:])
+    lo, hi = centred_boxes(peak, lam, size)                  # the reference's `int(W * cut_rat) // 2` either side
     return Regions([1], lo[:, None], hi[:, None]), np.stack([lam, 1 - lam])
 
 # %% ../nbs/00d_samplers.ipynb #53560e10
@@ -200,6 +202,49 @@ def snapmix_regions(
     empty = ((hi <= lo) | (shi <= slo)).any(1, keepdims=True)
     hi, shi = np.where(empty, lo, hi), np.where(empty, slo, shi)
     return Regions([1], lo[:, None], hi[:, None], slo[:, None], shi[:, None], resize=resize), np.stack([lam, 1 - lam])
+
+# %% ../nbs/00d_samplers.ipynb #57f14f7c
+def _token_blocks(
+    h:int, w:int, # the grid of tokens
+    num:int,      # how many tokens to mask
+)->np.ndarray:    # (h, w) bool: the masked tokens
+    "TokenMix's `generate_mask`: random rectangles of tokens, of aspect 0.3 to 1/0.3, added until `num` are masked"
+    mask, count, log_aspect = np.zeros((h, w), dtype=bool), 0, (math.log(0.3), math.log(1 / 0.3))
+    while count < num:
+        room, new = num - count, 0
+        for attempt in range(10):   # the reference's tries per rectangle
+            area, aspect = np.random.uniform(1, room), math.exp(np.random.uniform(*log_aspect))
+            bh, bw = int(round(math.sqrt(area * aspect))), int(round(math.sqrt(area / aspect)))
+            if bw < w and bh < h:
+                top, left = np.random.randint(0, h - bh + 1), np.random.randint(0, w - bw + 1)
+                block = mask[top:top + bh, left:left + bw]
+                if 0 < bh * bw - block.sum() <= room: new = bh * bw - int(block.sum()); block[...] = True
+                if new > 0: break
+        if new == 0: break
+        count += new
+    return mask
+
+@sampler(on_device=True, mask_ratio=(0, 1, False), mask_type=('block', 'random'),
+         min_tokens=lambda n, v: v if v is None else int(check_param(n, v, 0, low_open=False)))
+def tokenmix_mask(
+    n:int,                 # how many draws: 1 per batch, or bs per sample (with mask_type='random')
+    size:tuple,            # the grid of tokens, (h, w) for 'block'
+    mask_ratio:float=0.5,  # share of the tokens taken from the partner, before `min_tokens` more
+    min_tokens:int=None,   # tokens taken from the partner beyond that share (default: one row of the grid)
+    mask_type:str='block', # 'block': random rectangles of tokens, the reference's; 'random': tokens at random
+    device=None,           # where the mask is built
+)->tuple:                  # `(Mask, drawn)`: the partner's tokens, and (λ, 1-λ) from their count
+    "TokenMix (Liu et al., ECCV 2022): the partner fills a random set of whole tokens, in blocks or one by one"
+    N = math.prod(size)
+    num = min(N, int(mask_ratio * N) + (size[-1] if min_tokens is None else min_tokens))
+    if mask_type == 'block':
+        if n > 1: raise ValueError("mask_type='block' draws its rectangles one after another, for the whole batch: "
+                                   "per sample, use mask_type='random'")
+        if len(size) != 2: raise ValueError(f"mask_type='block' masks rectangles of a 2-D grid of tokens; got {size}")
+        mask = _token_blocks(*size, num)[None]
+    else: mask = np.random.rand(n, N).argsort(1).argsort(1).reshape(n, *size) < num   # `num` tokens at random
+    counts = mask.reshape(n, -1).sum(1)
+    return Mask(torch.from_numpy(mask).to(device), counts), np.stack([1 - counts / N, counts / N])
 
 # %% ../nbs/00d_samplers.ipynb #adb42bbd
 @sampler(kind='blend', alpha=(0, None))

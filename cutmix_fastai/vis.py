@@ -10,7 +10,7 @@ from fastai.vision.all import *
 from matplotlib.patches import Rectangle
 from .core import *
 from .plans import *
-from .callbacks import *
+from .mixer import *
 
 # %% auto #0
 __all__ = ['mix_label', 'region_boxes', 'source_boxes', 'show_mixed', 'show_sources']
@@ -93,6 +93,9 @@ def show_mixed(
     n_inp:int=1,     # how many of `b`'s tensors are inputs
 )->list:           # the matplotlib axes, one per sample shown
     "Mix a batch with `cb` and show the mixed images, their mixed labels and the pasted regions"
+    if cb.reads_forward():   # the mix, or its label weights, happen inside the model's forward, which this doesn't run
+        raise ValueError(f"{type(cb).__name__} acts inside the model's forward (a blend of hidden features, or attention "
+                         "label weights): show_mixed shows what `mix` does to a batch, before it")
     # copies: an in-place mixer would otherwise paste into the caller's batch
     (x, *_), _ = cb.mix(tuple(t.clone() for t in b[:n_inp]), tuple(t.clone() for t in b[n_inp:]))
     y, n = b[n_inp], min(n, x.shape[0])
