@@ -1,4 +1,4 @@
-"""Helpers shared by the notebooks' tests: random shapes, a pixel tracer, a small CNN, a checker for pictures, real colour photos, and an offline Imagenette-like folder. They live in the private module `cutmix_fastai._testing`, which `cutmix_fastai.all` does not import.
+"""Helpers for the notebooks' tests: shapes, a pixel tracer, small models, photos; private, not in `cutmix_fastai.all`.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/testing.html.md"""
 
@@ -33,7 +33,7 @@ def check_traced(plan, x:Tensor)->tuple:
     out, (rows, pos) = plan(x), plan.source_map()
     flat_rows, sample, flat_pos = plan.element_sources()
     bs, N = x.shape[0], math.prod(plan.size)
-    want = x.reshape(bs, -1, N)[sample, :, flat_pos].transpose(1, 2)   # (bs, lead, N): each element read from its source
+    want = x.reshape(bs, -1, N)[sample, :, flat_pos].transpose(1, 2)   # (bs, lead, N): each read from its source
     fill = getattr(getattr(plan, 'regions', None), 'fill', 0)
     test_eq(out.reshape(bs, -1, N), want.masked_fill(flat_rows[:, None] == FILL, fill))
     return out, rows, pos
@@ -64,7 +64,7 @@ def check_drawn(
     vocab=None,      # class names
     n_inp:int=1,     # how many of `b`'s tensors are inputs
 ):
-    "Assert that what `show_mixed` drew matches the mix: titles, outlines, and every pixel drawn is its source's pixel at its source position"
+    "Assert that what `show_mixed` drew is the mix: titles, outlines, each pixel its source's at its source position"
     x, y = b[0].float().cpu(), b[n_inp]
     maps = cb.plan.source_map() if _region(cb.plan) is not None else None
     for i, ax in enumerate(axs):
@@ -81,9 +81,10 @@ def check_drawn(
             test_close(rect.get_xy(), (l - .5, t - .5)); test_eq((rect.get_width(), rect.get_height()), (r - l, b_ - t))
         src = cb.idx[:, i].cpu()[rows.clamp(min=0)]
         fill = getattr(getattr(cb.plan, 'regions', None), 'fill', 0.)
-        want = x.flatten(2)[src, :, pos]                         # (H, W, C): every channel of every pixel, from its source
+        want = x.flatten(2)[src, :, pos]                         # (H, W, C): every channel of every pixel, from source
         if getattr(getattr(chosen, 'regions', None), 'resize', 'nearest') == 'bilinear':
-            # a box resized bilinearly blends its source's pixels (the core checks it against SnapMix's reference): the mix
+            # a box resized bilinearly blends its source's pixels (the core checks it against SnapMix's reference): the
+            # mix
             want = chosen(x)[i].permute(1, 2, 0)
         if x.shape[1] == 1: want, rows = want[..., 0], rows      # grey images are drawn as (H, W)
         else: rows = rows[..., None]
@@ -122,7 +123,8 @@ def saliency_photos(
 )->np.ndarray:    # (4, side, side, 3) uint8
     "scikit-image's four colour photos, resized to `side` by OpenCV's area filter, as the saliency tests use them"
     import cv2, skimage.data
-    return np.stack([cv2.resize(getattr(skimage.data, n)(), (side, side), interpolation=cv2.INTER_AREA) for n in PHOTOS])
+    return np.stack([cv2.resize(getattr(skimage.data, n)(), (side, side), interpolation=cv2.INTER_AREA)
+                     for n in PHOTOS])
 
 # %% ../nbs/07_testing.ipynb #36f32f6a
 def make_imagenette_like(

@@ -1,4 +1,4 @@
-"""`from cutmix_fastai.all import *` brings in what a fastai user calls: the callbacks, the registry and the mixed loss, the pictures of a mix, and the data the examples train on.
+"""`from cutmix_fastai.all import *`: the callbacks, the registry, the mixed loss, the pictures and the data.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/all.html.md"""
 

@@ -1,4 +1,4 @@
-"""`cutmix-bench` trains the same model with the same recipe for each method and seed, and writes a results table (mean ± std), a plot of validation error per epoch, and the run's metadata.
+"""`cutmix-bench`: the same model and recipe for each method and seed, each run's results appended as it ends.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/benchmark.html.md"""
 
@@ -88,11 +88,14 @@ def get_dls(
 )->DataLoaders:
     "The benchmark's data: an Imagenette/Imagewoof download, or a local folder in either layout"
     if path is None:
-        if dataset not in ('imagenette', 'imagewoof'): raise BenchError(f"unknown dataset {dataset!r}; use imagenette, imagewoof or --path DIR")
+        if dataset not in ('imagenette', 'imagewoof'):
+            raise BenchError(f"unknown dataset {dataset!r}; use imagenette, imagewoof or --path DIR")
         path = untar_data(imagenette_url(dataset, size))
     if find_layout(path) == 'idx':
-        return idx_dls(path, n_train=n_train, n_valid=n_valid, bs=bs, size=None if size in (28, canvas) else size, seed=seed, canvas=canvas)
-    if canvas: raise BenchError("--canvas places MNIST-style IDX images on a larger square: it needs --path to IDX files")
+        return idx_dls(path, n_train=n_train, n_valid=n_valid, bs=bs, size=None if size in (28, canvas) else size,
+                       seed=seed, canvas=canvas)
+    if canvas:
+        raise BenchError("--canvas places MNIST-style IDX images on a larger square: it needs --path to IDX files")
     return folder_dls(path, size, bs, n_train, seed)
 
 # %% ../nbs/06_benchmark.ipynb #40795e26
@@ -128,8 +131,8 @@ def get_arch(
     for mod in (fx, tm):
         f = getattr(mod, name, None)
         if callable(f): return f
-    raise BenchError(f"unknown architecture {name!r}: use a fastai model such as xresnet18 or xresnet50, a torchvision one "
-                     f"such as resnet18, xresnet_os8, or a ViT of {', '.join(TIMM_ARCHS)}")
+    raise BenchError(f"unknown architecture {name!r}: use a fastai model such as xresnet18 or xresnet50, a "
+                     f"torchvision one such as resnet18, xresnet_os8, or a ViT of {', '.join(TIMM_ARCHS)}")
 
 def arch_kwargs(
     name:str, # an architecture name, see `get_arch`
@@ -142,7 +145,7 @@ def cam_map_size(
     learn:Learner, # a Learner whose model is `nn.Sequential(body, head)`
     x:Tensor,      # a batch of its inputs
 )->tuple:          # (h, w) of the body's feature map
-    "The side of the class activation maps that `label_weights='cam'` would see: the body's feature map, for these inputs"
+    "The side of the class activation maps that `label_weights='cam'` would see: the body's feature map on these inputs"
     body, mode = learn.model[0], learn.model.training
     try:
         with torch.no_grad(): return tuple(body.eval()(x[:1]).shape[-2:])
@@ -150,12 +153,12 @@ def cam_map_size(
 
 # %% ../nbs/06_benchmark.ipynb #4f9f7220
 def _cpu_broadcast(self, t, rank):
-    "fastai's `DistributedDL._broadcast`, with the tensor left on the CPU (gloo) instead of moved with `.cuda()` (nccl only)"
+    "fastai's `DistributedDL._broadcast`, the tensor left on the CPU (gloo) instead of moved with `.cuda()` (nccl only)"
     t = torch.LongTensor(t); torch.distributed.broadcast(t, rank); return t.tolist()
 
 @contextmanager
 def cpu_broadcast():
-    "Without a GPU, fastai's `DistributedDL` broadcasts its shuffled indices on the CPU inside this block; its own method after"
+    "Without a GPU, fastai's `DistributedDL` broadcasts shuffled indices on the CPU in this block; its own way after"
     from fastai.distributed import DistributedDL  # needs accelerate: imported only when it is used
     own = DistributedDL._broadcast
     if not torch.cuda.is_available(): DistributedDL._broadcast = _cpu_broadcast
@@ -166,7 +169,7 @@ def calibration(
     logits:Tensor, # (n, c) the clean model's validation outputs
     targs:Tensor,  # (n,) class indices
 )->dict:           # nll, ece, and the reliability bins
-    "Validation cross-entropy, top-1 expected calibration error (torchmetrics, 15 bins), and the bins' counts for a reliability diagram"
+    "Validation cross-entropy, top-1 expected calibration error (torchmetrics, 15 bins), the bins of a reliability plot"
     from torchmetrics.classification import MulticlassCalibrationError
     logits, targs = logits.float(), targs.long()
     probs = logits.softmax(1)
@@ -189,22 +192,26 @@ def train_run(
     seed:int=0,          # seed of the model's initial weights and of the mixing draws
     label_smoothing:bool=False, # LabelSmoothingCrossEntropy instead of cross-entropy
     quiet:bool=False,    # hide the progress bars
-)->dict:                 # accuracy, error, nll, ece, reliability bins, secs_per_epoch, the validation error after every epoch
+    cbs=None,            # more callbacks for the Learner: a list, or a function of the method's mixers that makes them
+)->dict:                 # accuracy, error, nll, ece, reliability bins, secs_per_epoch, the validation error by epoch
     "Train one model with the benchmark's recipe and one mixing method"
     set_seed(seed, reproducible=True)
-    # fastai's DataLoader draws its shuffling stream once, when it is made: reseed it, so that the seed alone sets the order
+    # fastai's DataLoader draws its shuffling stream once, when it is made: reseed it, so that the seed alone sets the
+    # order
     for dl in dls.loaders: dl.rng = random.Random(seed)
     loss = LabelSmoothingCrossEntropyFlat() if label_smoothing else CrossEntropyLossFlat()
-    cbs, train_loss = method_setup(method, dls.c, 0.1 if label_smoothing else 0., loss)
+    mixing, train_loss = method_setup(method, dls.c, 0.1 if label_smoothing else 0., loss)
     xb = dls.one_batch()[0]   # once: each batch drawn takes from the shuffling stream, which every method shares
     n_in = xb.shape[1]
     learn = vision_learner(dls, get_arch(arch), n_in=n_in, pretrained=False, loss_func=train_loss, opt_func=ranger,
-                           metrics=accuracy, cbs=cbs, **arch_kwargs(arch, xb.shape[-1]))
-    if any(getattr(cb, 'label_weights', None) == 'cam' for cb in cbs):
+                           metrics=accuracy, cbs=mixing + list(cbs(mixing) if callable(cbs) else cbs or []),
+                           **arch_kwargs(arch, xb.shape[-1]))
+    if any(getattr(cb, 'label_weights', None) == 'cam' for cb in mixing):
         h, w = cam_map_size(learn, xb)
         if h * w == 1:
-            raise BenchError(f"{method}: {arch}'s body gives a 1×1 feature map on these images, so its class activation maps "
-                             "are flat and CAM weights would be area weights: use --arch xresnet_os8, or larger images")
+            raise BenchError(f"{method}: {arch}'s body gives a 1×1 feature map on these images, so its class "
+                             "activation maps are flat and CAM weights would be area weights: use --arch "
+                             "xresnet_os8, or larger images")
     if torch.cuda.is_available(): learn = learn.to_fp16()
     distributed = num_distrib() > 1
     start = time.perf_counter()
@@ -218,33 +225,38 @@ def train_run(
     errors = [1 - float(v[2]) for v in learn.recorder.values]
     # every process scores the whole validation set with the clean model, outside the distributed context
     with learn.no_bar(): logits, targs = learn.get_preds(dl=dls.valid, act=noop)
-    return dict(accuracy=1 - errors[-1], error=errors[-1], secs_per_epoch=secs, curve=errors, **calibration(logits, targs))
+    return dict(accuracy=1 - errors[-1], error=errors[-1], secs_per_epoch=secs, curve=errors,
+                **calibration(logits, targs))
 
 # %% ../nbs/06_benchmark.ipynb #27e9430b
 def _meta(args:dict)->dict:
     "Versions, device, command and git commit of this invocation"
     import fastai, torchvision
-    try: commit = subprocess.run(['git', 'rev-parse', 'HEAD'], capture_output=True, text=True, cwd=Path(cutmix_fastai.__file__).parent).stdout.strip()
+    try: commit = subprocess.run(['git', 'rev-parse', 'HEAD'], capture_output=True, text=True,
+                                 cwd=Path(cutmix_fastai.__file__).parent).stdout.strip()
     except OSError: commit = ''
-    dev = torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
-    return dict(time=datetime.now(timezone.utc).isoformat(timespec='seconds'), command=' '.join([Path(sys.argv[0]).name] + sys.argv[1:]),
-                args=args, device=dev, processes=max(num_distrib(), 1), git_commit=commit, python=platform.python_version(),
-                versions={'cutmix_fastai': cutmix_fastai.__version__, 'torch': torch.__version__, 'fastai': fastai.__version__, 'torchvision': torchvision.__version__})
+    cpu = f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    dev = torch.cuda.get_device_name() if torch.cuda.is_available() else cpu
+    versions = {'cutmix_fastai': cutmix_fastai.__version__, 'torch': torch.__version__, 'fastai': fastai.__version__,
+                'torchvision': torchvision.__version__}
+    return dict(time=datetime.now(timezone.utc).isoformat(timespec='seconds'),
+                command=' '.join([Path(sys.argv[0]).name] + sys.argv[1:]), args=args, device=dev,
+                processes=max(num_distrib(), 1), git_commit=commit, python=platform.python_version(), versions=versions)
 
 def _append_csv(df:pd.DataFrame, fname:Path):
     "Append rows in the file's own column order, writing the header only for a new file; other columns are refused"
     if fname.exists():
         with open(fname) as f: cols = f.readline().strip().split(',')
         if set(cols) != set(df.columns):
-            raise BenchError(f"{fname} has the columns {', '.join(cols)}, and this version writes {', '.join(df.columns)}: "
-                             "write to a new --out folder")
+            raise BenchError(f"{fname} has the columns {', '.join(cols)}, and this version writes "
+                             f"{', '.join(df.columns)}: write to a new --out folder")
         df = df[cols]
     df.to_csv(fname, mode='a', header=not fname.exists(), index=False)
 
 # %% ../nbs/06_benchmark.ipynb #91d1aadd
 def run_benchmark(
     dataset:str=None,  # imagenette or imagewoof (downloaded with untar_data), or None with `path`
-    path:str=None,     # local folder: ImageFolder layout, or MNIST-style IDX files (e.g. /usr/share/datasets/fashion-mnist)
+    path:str=None,     # local folder: ImageFolder layout, or MNIST-style IDX files (/usr/share/datasets/fashion-mnist)
     size:int=None,     # image size; None: the images' own size for IDX data, 128 (the leaderboard's) otherwise
     epochs:int=5,      # epochs per run (the leaderboard uses 5, 20, 80, 200)
     runs:int=1,        # seeds per method: seed, seed+1, ...
@@ -259,7 +271,8 @@ def run_benchmark(
     seed:int=0,        # first seed
     quiet:bool=False,  # hide progress bars (the one-line result of each run is still printed)
     resume:bool=False, # skip every (method, seed) of this configuration already in `out`/results.csv
-    canvas:int=None,   # IDX only: each image at a random position on a black square of this side; the dataset is NAME-on-CANVAS
+    canvas:int=None,   # IDX only: each image at a random place on a black square this wide; the data is NAME-on-CANVAS
+    data_seed:int=None,# seed of the subsets (n_train, n_valid) and canvas places; None: each run's own seed draws them
 )->pd.DataFrame:       # this invocation's rows
     "Train every method for every seed with one recipe; append each run's results to `out` as soon as it ends"
     args = {k: v for k, v in locals().items()}
@@ -273,32 +286,42 @@ def run_benchmark(
     get_arch(arch)
     name = (dataset if path is None else Path(path).name) + (f'-on-{canvas}' if canvas else '')
     idx = path is not None and find_layout(path) == 'idx'
-    dls = get_dls(dataset, path, size or (canvas or 28 if idx else 128), bs, n_train, seed, n_valid, canvas)
+    def data(s): return get_dls(dataset, path, size or (canvas or 28 if idx else 128), bs, n_train, s, n_valid, canvas)
+    # a (method, seed) run sees the same data whichever invocation runs it: `--seed 1` is `--runs 2`'s second run
+    dls_seed = seed if data_seed is None else data_seed
+    dls = data(dls_seed)
     if size is None: size = dls.one_batch()[0].shape[-1]  # IDX data at its own size
-    cfg = dict(dataset=name, n_train=n_train or 'all', size=size, epochs=epochs, arch=arch, bs=bs, lr=lr, label_smoothing=label_smoothing)
+    cfg = dict(dataset=name, n_train=n_train or 'all', data_seed='seed' if data_seed is None else data_seed, size=size,
+               epochs=epochs, arch=arch, bs=bs, lr=lr, label_smoothing=label_smoothing)
     o, writer = Path(out), rank_distrib() == 0  # one process writes
     todo = [(s, m) for s in range(seed, seed + runs) for m in ms]
     if resume and (o/'results.csv').exists():
         done = config_rows(pd.read_csv(o/'results.csv'), cfg)
         have = set(zip(done.seed, done.method))
         todo = [(s, m) for s, m in todo if (s, m) not in have]
-        if writer: print(f"resuming: {len(have)} runs of this configuration already in {o/'results.csv'}, {len(todo)} to go", flush=True)
+        if writer: print(f"resuming: {len(have)} runs of this configuration already in {o/'results.csv'}, "
+                         f"{len(todo)} to go", flush=True)
     if writer:
         o.mkdir(parents=True, exist_ok=True)
         with open(o/'runs.jsonl', 'a') as f: f.write(json.dumps(_meta(args)) + '\n')
     rows = []
-    runs_bar = todo if quiet or not writer else progress_bar(todo, leave=True)  # over the runs; fastai's bars show each run
+    runs_bar = todo if quiet or not writer else progress_bar(todo, leave=True)  # the runs; fastai's bars show each
     for j, (s, m) in enumerate(runs_bar):
+        if data_seed is None and s != dls_seed: dls, dls_seed = data(s), s
         r = train_run(dls, m, arch, epochs, lr, s, label_smoothing, quiet)
-        row = {**cfg, 'method': m, 'seed': s, **{k: r[k] for k in ('accuracy', 'error', 'nll', 'ece', 'secs_per_epoch')}}
+        scores = {k: r[k] for k in ('accuracy', 'error', 'nll', 'ece', 'secs_per_epoch')}
+        row = {**cfg, 'method': m, 'seed': s, **scores}
         rows.append(row)
         if not writer: continue
         # each run's rows are on disk the moment it ends: an interrupted invocation keeps every finished run
         _append_csv(pd.DataFrame([row]), o/'results.csv')
-        _append_csv(pd.DataFrame([{**cfg, 'method': m, 'seed': s, 'epoch': e, 'error': err} for e, err in enumerate(r['curve'])]), o/'curves.csv')
-        _append_csv(pd.DataFrame({**cfg, 'method': m, 'seed': s, 'bin': range(N_BINS), **r['bins']}), o/'reliability.csv')
+        run = {**cfg, 'method': m, 'seed': s}
+        curve = [{**run, 'epoch': e, 'error': err} for e, err in enumerate(r['curve'])]
+        _append_csv(pd.DataFrame(curve), o/'curves.csv')
+        _append_csv(pd.DataFrame({**run, 'bin': range(N_BINS), **r['bins']}), o/'reliability.csv')
         (o/'results.md').write_text(summarise(pd.read_csv(o/'results.csv')))
-        print(f"[{j + 1}/{len(todo)}] {m} seed {s}: error {r['error']:.4f} (accuracy {r['accuracy']:.4f}), nll {r['nll']:.4f}, "
+        print(f"[{j + 1}/{len(todo)}] {m} seed {s}: error {r['error']:.4f} (accuracy {r['accuracy']:.4f}), "
+              f"nll {r['nll']:.4f}, "
               f"ECE {r['ece']:.4f}, {r['secs_per_epoch']:.1f} s/epoch", flush=True)
     if writer and rows: plot_config(o, cfg)
     return pd.DataFrame(rows)

@@ -39,12 +39,12 @@ class Mixup(MixCallback):
 
 # %% ../nbs/02_callbacks.ipynb #cc60ce22
 class RICAP(RegionMixCallback):
-    "RICAP (Takahashi et al., ACML 2018): four images fill the four regions around a random boundary point, each a random crop"
+    "RICAP (Takahashi et al., ACML 2018): four images fill the regions around a random boundary point, each a crop"
     sampler = staticmethod(ricap_regions)
     @delegates(RegionMixCallback)
     def __init__(self,
         beta:float=0.3,    # each coordinate of the boundary point is a fraction u ~ Beta(beta, beta) of the side
-        crop:str='random', # 'random': each region is cropped at a uniform position of its source, as in the paper; 'same': where it lies
+        crop:str='random', # 'random': each region from a random place of its source, the paper's; 'same': where it lies
         **kwargs,
     ): super().__init__(beta=beta, crop=crop, **kwargs)
 
@@ -94,17 +94,18 @@ class FMix(RegionMixCallback):
     ):
         super().__init__(alpha=alpha, decay_power=decay_power, max_soft=max_soft, **kwargs)
         if self.patch is not None and self.max_soft > 0:
-            raise ValueError("FMix(max_soft > 0) blends the cells along its cut with the partner's: with `patch`, use max_soft=0")
+            raise ValueError("FMix(max_soft > 0) blends the cells along its cut with the partner's: with `patch`, "
+                             "use max_soft=0")
 
 # %% ../nbs/02_callbacks.ipynb #1182e20c
 class SaliencyMix(RegionMixCallback):
-    "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the partner's most salient pixel; labels weighted by area"
+    "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the partner's most salient pixel; area weights"
     sampler = staticmethod(saliencymix_regions)
     renamed = {'saliency': "SaliencyMix(centre=...), whose 'opencv' is now 'saliency' ('contrast' stays)"}
     @delegates(RegionMixCallback)
     def __init__(self,
         alpha:float=1.,        # λ ~ Beta(alpha, alpha); the box has sides `int(side * sqrt(1-λ))`
-        centre:str='saliency', # the map whose peak centres the box: 'saliency' (OpenCV's, the reference's) or 'contrast'
+        centre:str='saliency', # the map whose peak centres the box: 'saliency' (OpenCV's, the reference's), 'contrast'
         **kwargs,
     ): super().__init__(alpha=alpha, centre=centre, **kwargs)
 
@@ -114,8 +115,8 @@ class SnapMix(RegionMixCallback):
     sampler = staticmethod(snapmix_regions)
     @delegates(RegionMixCallback)
     def __init__(self,
-        alpha:float=1., # λ, λ' ~ Beta(alpha, alpha): boxes with sides `int(side·sqrt(1-λ))` in the sample, λ' in the partner
-        resize:str='bilinear', # how the partner's box is resized: 'bilinear' (`align_corners=True`, the reference's), or 'nearest'
+        alpha:float=1., # λ, λ' ~ Beta(alpha, alpha): box sides `int(side·sqrt(1-λ))` in the sample, λ' in the partner
+        resize:str='bilinear', # the partner's box resized 'bilinear' (`align_corners=True`, the reference's), 'nearest'
         label_weights:str='cam', # SnapMix's weights, from class activation maps; 'area' is the reference's `as_cutmix`
         **kwargs,
     ): super().__init__(alpha=alpha, resize=resize, label_weights=label_weights, **kwargs)
@@ -132,15 +133,19 @@ class MixChoice(MixCallback):
         super().__init__(**kwargs)
         self.mixers = list(mixers)
         if not self.mixers or not all(isinstance(m, MixCallback) for m in self.mixers):
-            raise TypeError(f"`mixers` must be a non-empty list of mixers such as CutMix(), Mixup(), RICAP(); got {mixers!r}")
-        probs = [1.] * len(self.mixers) if probs is None else [check_param('probs', q, 0, low_open=False) for q in probs]
-        if len(probs) != len(self.mixers): raise ValueError(f"`probs` has {len(probs)} values for {len(self.mixers)} mixers")
+            raise TypeError("`mixers` must be a non-empty list of mixers such as CutMix(), Mixup(), RICAP(); got "
+                            f"{mixers!r}")
+        if probs is None: probs = [1.] * len(self.mixers)
+        else: probs = [check_param('probs', q, 0, low_open=False) for q in probs]
+        if len(probs) != len(self.mixers):
+            raise ValueError(f"`probs` has {len(probs)} values for {len(self.mixers)} mixers")
         if sum(probs) <= 0: raise ValueError("`probs` must not all be 0")
         self.probs = np.array(probs, dtype=np.float64) / sum(probs)
         self.spatial = any(m.spatial for m in self.mixers)
         if any(m.label_weights == 'cam' for m in self.mixers):
-            raise ValueError("label_weights='cam' can't be used inside MixChoice, which draws its mixers' plans without their "
-                             "Learner: pass the CAM mixer to the Learner on its own, or use 'area' or 'foreground' inside MixChoice")
+            raise ValueError("label_weights='cam' can't be used inside MixChoice, which draws its mixers' plans "
+                             "without their Learner: pass the CAM mixer to the Learner on its own, or use 'area' or "
+                             "'foreground' inside MixChoice")
         if self.per_sample and (inside := [type(m).__name__ for m in self.mixers if m.reads_forward()]):
             raise ValueError(f"{', '.join(inside)} act inside the model's forward, for the whole batch: MixChoice can "
                              "choose them per batch, not per sample")
@@ -181,7 +186,7 @@ class ManifoldMixup(MixCallback):
     @delegates(MixCallback)
     def __init__(self,
         alpha:float=2.,    # λ ~ Beta(alpha, alpha); 2, the reference's for hidden states
-        modules:list=None, # the modules whose outputs may be blended (default: `mixable_modules` of the Learner's model)
+        modules:list=None, # the modules whose outputs may be blended (default: the Learner model's `mixable_modules`)
         **kwargs,
     ):
         super().__init__(alpha=alpha, **kwargs)

@@ -1,4 +1,4 @@
-"""Where an image's content lies, by its saliency or by the model's class activation maps, and label weights from the share of it that each source gives the mixed image.
+"""Where an image's content lies (saliency, foreground, CAMs, attention), and label weights that follow it.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/content.html.md"""
 
@@ -60,7 +60,8 @@ def fine_grained_saliency(
     on_sum, off_sum = torch.zeros_like(g), torch.zeros_like(g)
     ys, xs = torch.arange(H, device=dev), torch.arange(W, device=dev)
     for r in _SALIENCY_SCALES:
-        y1, y2, x1, x2 = (ys - r + 1).clamp(0, H), (ys + r + 1).clamp(0, H), (xs - r + 1).clamp(0, W), (xs + r + 1).clamp(0, W)
+        y1, y2 = (ys - r + 1).clamp(0, H), (ys + r + 1).clamp(0, H)
+        x1, x2 = (xs - r + 1).clamp(0, W), (xs + r + 1).clamp(0, W)
         rows1, rows2 = integral[:, y1], integral[:, y2]
         box = (rows2[:, :, x2] + rows1[:, :, x1] - rows2[:, :, x1] - rows1[:, :, x2]).float()
         # the mean of the surround: the box without its centre pixel, in float32 as OpenCV computes it
@@ -81,7 +82,7 @@ def map_peaks(
 
 # %% ../nbs/00c_content.ipynb #39714c7c
 def _unit_range(x:Tensor)->Tensor:
-    "(n, C, H, W) images as float32 in [0, 1]: 8-bit levels by 255, floats (normalised or not) by each image's own range"
+    "(n, C, H, W) images as float32 in [0, 1]: 8-bit levels by 255, floats (normalised or not) by their own range"
     if x.dtype == torch.uint8: return x.float() / 255
     x = x.float()
     lo, hi = x.amin((1, 2, 3), keepdim=True), x.amax((1, 2, 3), keepdim=True)
@@ -96,11 +97,11 @@ def background_contrast(
 )->Tensor:    # (n, H, W) float32 in [0, 1], on `x`'s device; all 0 for a flat image
     "How far each pixel's colour lies from its image's background colour, the median of its border: mass on the objects"
     if x.ndim != 4 or x.shape[1] not in (1, 3) or min(x.shape[-2:]) < 2:
-        raise ValueError(f"background_contrast needs a batch of grey or RGB images (n, 1 or 3, H, W), H, W >= 2; got "
+        raise ValueError("background_contrast needs a batch of grey or RGB images (n, 1 or 3, H, W), H, W >= 2; got "
                          f"{tuple(x.shape)}")
     u = F.avg_pool2d(F.pad(_unit_range(x), (1, 1, 1, 1), mode='replicate'), 3, stride=1)
     d = (u - _border(u).median(-1).values[..., None, None]).square().sum(1).sqrt()
-    d = (d - _border(d).median(-1).values[:, None, None]).clamp(min=0)   # what the border itself varies by is background
+    d = (d - _border(d).median(-1).values[:, None, None]).clamp(min=0)   # what the border varies by is background
     return d / d.flatten(1).amax(1).clamp(min=1e-12)[:, None, None]
 
 def foreground(
@@ -131,7 +132,7 @@ def foreground_label_weights(
 
 # %% ../nbs/00c_content.ipynb #d0c7239e
 def _box_mass(integral:Tensor, sample:Tensor, lo:Tensor, hi:Tensor)->Tensor:
-    "(bs,) the sum of map `sample[i]` over the box `lo..hi` of row i (1 row: every sample), from (bs, H+1, W+1) integral images"
+    "(bs,) the sum of map `sample[i]` over the box `lo..hi` of row i (1 row: every sample), from (bs, H+1, W+1) sums"
     (y0, x0), (y1, x1) = lo.unbind(-1), torch.maximum(hi, lo).unbind(-1)
     return integral[sample, y1, x1] - integral[sample, y0, x1] - integral[sample, y1, x0] + integral[sample, y0, x0]
 
@@ -140,10 +141,11 @@ def cam_label_weights(
     maps:Tensor,   # (bs, H, W) each clean image's map for its own class, at least 0 and summing to 1 (NaN where flat)
     labels:Tensor, # (bs,) the class index of each clean image
 )->Tensor:         # (K, bs) float32: SnapMix's weights, which need not sum to 1
-    "SnapMix's label weights: a partner weighs its map's mass in the box it gave; the sample, 1 - its map's mass in what it lost"
+    "SnapMix's label weights: a partner weighs its map's mass in the box it gave; the sample 1 - its mass lost"
     if not plan.spatial or maps.ndim != 3 or len(plan.size) != 2 or tuple(maps.shape[1:]) != plan.size:
-        raise ValueError(f"CAM label weights need a plan that pastes into 2-D images and (bs, H, W) maps of that size; got "
-                         f"{type(plan).__name__} on {getattr(plan, 'size', None)} with maps of shape {tuple(maps.shape)}")
+        raise ValueError("CAM label weights need a plan that pastes into 2-D images and (bs, H, W) maps of that size; "
+                         f"got {type(plan).__name__} on {getattr(plan, 'size', None)} with maps of shape "
+                         f"{tuple(maps.shape)}")
     K, bs = plan.idx.shape
     dev, m = maps.device, maps.double()
     mass = m.flatten(1).sum(1) + 1e-8   # the reference divides by the map's sum (1, once normalised) plus 1e-8
@@ -168,9 +170,10 @@ def cam_label_weights(
 # %% ../nbs/00c_content.ipynb #963aa957
 def _body_and_head(model:nn.Module)->tuple:
     if isinstance(model, nn.Sequential) and len(model) == 2: return model[0], model[1]
-    raise ValueError(f"label_weights='cam' needs the model as nn.Sequential(body, head), the way vision_learner and "
-                     f"create_cnn_model build it, to take the body's feature map; got {type(model).__name__}. Wrap it: "
-                     "nn.Sequential(body, head), where body returns (bs, C, h, w) features and head pools and classifies them")
+    raise ValueError("label_weights='cam' needs the model as nn.Sequential(body, head), the way vision_learner and "
+                     f"create_cnn_model build it, to take the body's feature map; got {type(model).__name__}. Wrap "
+                     "it: nn.Sequential(body, head), where body returns (bs, C, h, w) features and head pools and "
+                     "classifies them")
 
 def _pool_linear(head:nn.Module)->nn.Linear:
     "The `Linear` of a head that is global average pooling then one `Linear` (flattening and dropout aside), else None"
@@ -183,22 +186,25 @@ def _pool_linear(head:nn.Module)->nn.Linear:
 @contextmanager
 def _running_stats_kept(module:nn.Module):
     "BatchNorm layers in training mode normalise by the batch's statistics without updating their running ones"
-    bns = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats]
+    bns = [m for m in module.modules()
+           if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats]
     for m in bns: m.track_running_stats = False
     try: yield
     finally:
         for m in bns: m.track_running_stats = True
 
 def _grad_cam(head:nn.Module, features:Tensor, y:Tensor)->Tensor:
-    "(bs, h, w): `relu(features)` weighted by the space-averaged gradient of each image's class score, the head in eval mode"
+    "(bs, h, w): `relu(features)` weighted by the mean gradient of each image's class score, the head in eval mode"
     modes = [m.training for m in head.modules()]
     head.eval()
     try:
         with torch.enable_grad():
             f = features.detach().requires_grad_()
             out = head(f)
-            if out.ndim != 2: raise ValueError(f"label_weights='cam' needs a head that returns (bs, classes); got {tuple(out.shape)}")
-            grad, = torch.autograd.grad(out.float().gather(1, y[:, None]).sum(), f)  # the head's parameters get no gradient
+            if out.ndim != 2:
+                raise ValueError(f"label_weights='cam' needs a head that returns (bs, classes); got {tuple(out.shape)}")
+            # the head's parameters get no gradient
+            grad, = torch.autograd.grad(out.float().gather(1, y[:, None]).sum(), f)
     finally:
         for m, t in zip(head.modules(), modes): m.training = t
     return (grad.mean((2, 3), keepdim=True) * F.relu(f.detach())).sum(1)
@@ -208,18 +214,20 @@ def class_activation_maps(
     x:Tensor,        # (bs, C, H, W) the clean batch
     y:Tensor,        # (bs,) the class index of each image
 )->Tensor:           # (bs, H, W) float32: each image's map for its class, at least 0 and summing to 1 (NaN where flat)
-    "SnapMix's `get_spm`: the classifier at every position of the body's features, for the image's class, resized and normalised"
+    "SnapMix's `get_spm`: the classifier at every position of the body's features, for the image's class, normalised"
     body, head = _body_and_head(model)
     y = y.as_subclass(Tensor)   # plain tensors: fastai's typed tensors (TensorImage, TensorCategory) don't einsum
     with torch.no_grad():
         with _running_stats_kept(body): features = body(x)
         if features.ndim != 4:
-            raise ValueError(f"label_weights='cam' needs a body that returns a (bs, C, h, w) feature map; got {tuple(features.shape)}")
+            raise ValueError("label_weights='cam' needs a body that returns a (bs, C, h, w) feature map; got "
+                             f"{tuple(features.shape)}")
         features, linear = features.float().as_subclass(Tensor), _pool_linear(head)
         if features.shape[-2] * features.shape[-1] == 1:
-            raise ValueError(f"label_weights='cam': the body's feature map is 1×1 for {tuple(x.shape[-2:])} images, so every "
-                             "class activation map would be flat and the label weights would be the areas: use larger images, a "
-                             "body that downsamples less (resnet18's body divides the sides by 32), or label_weights='area'")
+            raise ValueError(f"label_weights='cam': the body's feature map is 1×1 for {tuple(x.shape[-2:])} images, "
+                             "so every class activation map would be flat and the label weights would be the areas: "
+                             "use larger images, a body that downsamples less (resnet18's body divides the sides by "
+                             "32), or label_weights='area'")
         if linear is not None:
             cam = torch.einsum('bchw,bc->bhw', F.relu(features), linear.weight[y].float())
             if linear.bias is not None: cam = cam + linear.bias[y].float()[:, None, None]
@@ -227,7 +235,8 @@ def class_activation_maps(
     maps = F.interpolate(cam[:, None], size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0]
     maps = maps - maps.amin((1, 2), keepdim=True)
     maps = maps / maps.sum((1, 2), keepdim=True)
-    # a flat map stays flat: resizing a constant leaves rounding ripples, which the normalisation would blow up into weights
+    # a flat map stays flat: resizing a constant leaves rounding ripples, which the normalisation would blow up into
+    # weights
     flat = cam.flatten(1).amax(1) == cam.flatten(1).amin(1)
     return torch.where(flat[:, None, None], torch.nan, maps)
 
@@ -238,22 +247,23 @@ def vit_attention(
     "Where TransMix reads the class token's attention: the last block of the ViT in `model`"
     vit = next((m for m in model.modules() if all(hasattr(m, a) for a in ('blocks', 'patch_embed', 'cls_token'))), None)
     if vit is None or vit.cls_token is None:
-        raise ValueError("label_weights='attention' weighs labels by a vision transformer's class-token attention, so it "
-                         "needs a timm VisionTransformer or DeiT with a class token (vision_learner(dls, 'deit_tiny_patch16_224'), "
-                         f"or Learner(dls, timm.create_model(...))); got a {type(model).__name__} without one. Use "
-                         "label_weights='area', 'foreground' or 'cam' for other models")
+        raise ValueError("label_weights='attention' weighs labels by a vision transformer's class-token attention, "
+                         "so it needs a timm VisionTransformer or DeiT with a class token (vision_learner(dls, "
+                         "'deit_tiny_patch16_224'), or Learner(dls, timm.create_model(...))); got a "
+                         f"{type(model).__name__} without one. Use label_weights='area', 'foreground' or 'cam' for "
+                         "other models")
     attn = vit.blocks[-1].attn
     if not all(hasattr(attn, a) for a in ('qkv', 'num_heads', 'head_dim', 'scale', 'q_norm', 'k_norm')):
-        raise ValueError(f"label_weights='attention' reads the queries and keys of timm's `Attention`; the last block of "
-                         f"this ViT has a {type(attn).__name__}")
+        raise ValueError("label_weights='attention' reads the queries and keys of timm's `Attention`; the last block "
+                         f"of this ViT has a {type(attn).__name__}")
     return attn, tuple(vit.patch_embed.patch_size), vit.num_prefix_tokens
 
 def class_token_attention(
     qkv:Tensor,       # (bs, N, 3·heads·head_dim): the output of `attn.qkv` in the forward, prefix tokens first
     attn:nn.Module,   # the timm `Attention` it came from
     prefix:int=1,     # tokens before the patches: the class token first, then any distillation or register tokens
-)->Tensor:            # (bs, N - prefix) float32: the class token's attention to each patch, over the heads, summing to 1
-    "The class token's attention row, as `softmax(q·kᵀ·scale)` gives it, averaged over heads and normalised over patches"
+)->Tensor:            # (bs, N - prefix) float32: the class token's attention to each patch, over the heads, sum 1
+    "The class token's attention row, as `softmax(q·kᵀ·scale)` gives it, averaged over heads, normalised over patches"
     bs, N = qkv.shape[:2]
     q, k = qkv.detach().float().reshape(bs, N, 3, attn.num_heads, attn.head_dim)[:, :, :2].permute(2, 0, 3, 1, 4)
     q, k = attn.q_norm(q[:, :, :1]).float(), attn.k_norm(k).float()            # (bs, heads, 1, d), (bs, heads, N, d)
@@ -262,7 +272,7 @@ def class_token_attention(
 
 def attention_label_weights(
     plan:MixPlan,     # a plan that moves elements of 2-D images (`plan.spatial`)
-    attention:Tensor, # (bs, gh·gw) each mixed image's class-token attention over its patches, from `class_token_attention`
+    attention:Tensor, # (bs, gh·gw) each mixed image's class-token attention over its patches (`class_token_attention`)
     patch:tuple,      # (ph, pw) the ViT's patch size
 )->Tensor:            # (K, bs) float32: the mean of each source's area share and its attention share
     "TransMix's label weights: half each source's share of the pixels, half its share of the attention on its patches"
@@ -290,6 +300,7 @@ def mixable_modules(
         def is_block(m): return type(m).__name__.endswith(('Block', 'Bottleneck'))
         blocks = [m for m in model.modules() if isinstance(m, nn.Sequential) and len(m) and all(is_block(c) for c in m)]
     if not blocks:
-        raise ValueError(f"found no residual stages (an nn.Sequential of blocks) or transformer blocks in this "
-                         f"{type(model).__name__}: pass the modules whose outputs to blend, ManifoldMixup(modules=[...])")
+        raise ValueError("found no residual stages (an nn.Sequential of blocks) or transformer blocks in this "
+                         f"{type(model).__name__}: pass the modules whose outputs to blend, "
+                         "ManifoldMixup(modules=[...])")
     return blocks[:max(1, len(blocks) // 2)]

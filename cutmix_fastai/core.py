@@ -1,4 +1,4 @@
-"""A mix is `idx`/`lam` plus regions: each output element comes from a source sample, at the same position, at an offset, or at a scaled position, or from a fill. This module holds what a sampler draws and returns (boxes, `Regions`, masks) and how its parameters are checked. Nothing here knows fastai.
+"""Regions, masks and parameter checks: what a sampler draws. Pure torch: nothing here knows fastai.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/core.html.md"""
 
@@ -28,7 +28,7 @@ def check_param(
     except (TypeError, ValueError): raise ValueError(f"`{name}` must be a number, got {value!r}") from None
     ok = (v > low if low_open else v >= low) and (high is None or v <= high)
     if not ok:  # also catches NaN, for which every comparison is False
-        rng = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}{']' if high is not None else ')'}"
+        rng = f"{'(' if low_open else '['}{low}, " + (f"{high}]" if high is not None else "inf)")
         raise ValueError(f"`{name}` must be in {rng}, got {value!r}")
     return v
 
@@ -75,7 +75,7 @@ def partner_shifts(
 )->list:     # K Python ints: 0, then K-1 random shifts in [1, bs), distinct when bs allows
     "Random cyclic shifts: source k of sample i is sample `(i + shifts[k]) % bs`"
     if bs < 2: return [0] * K
-    # one partner, or more partners than other samples: nothing to keep distinct (`randint` costs a fraction of `choice`)
+    # one partner, or more partners than other samples: nothing to keep distinct (`randint` costs less than `choice`)
     if K == 2 or bs - 1 < K - 1: return [0] + np.random.randint(1, bs, K - 1).tolist()
     return [0] + (np.random.choice(bs - 1, K - 1, replace=False) + 1).tolist()
 
@@ -129,7 +129,7 @@ def region_extents(
 FILL = -1  # the source row of a region filled with a constant (Cutout)
 
 class Regions:
-    "Boxes pasted in order onto each sample: region r covers `lo[i, r] <= pos < hi[i, r]`, read from `src_lo..src_hi` of source row `k[r]`"
+    "Boxes pasted in order onto each sample: region r covers `lo[i, r] <= pos < hi[i, r]`, read from source row `k[r]`"
     def __init__(self,
         k,                   # (R,) ints: the row of `idx` each region reads, or `FILL`
         lo:np.ndarray,       # (n, R, D) int64: where each region lies in the output; n is 1 (per batch) or bs
@@ -138,7 +138,7 @@ class Regions:
         src_hi:np.ndarray=None, # (n, R, D) int64: a box of another size is resized to the region
         covered:bool=False,  # the regions tile the whole output, so the sample itself is not copied first
         fill:float=0.,       # the value of `FILL` regions
-        resize:str='nearest', # how a box of another size is resized: 'nearest', or 'bilinear' (float tensors, per batch)
+        resize:str='nearest', # how a box of another size is resized: 'nearest', or 'bilinear' (floats, per batch)
     ):
         self.k, self.lo, self.hi, self.covered, self.fill = np.asarray(k, dtype=np.int64), lo, hi, covered, fill
         self.resize = check_choice('resize', resize, ('nearest', 'bilinear'))
@@ -148,9 +148,10 @@ class Regions:
     def scaled(self,
         patch:tuple, # (D,) ints: the grid's cell, e.g. a ViT's patch size
     )->Regions:
-        "The same regions drawn on a grid of cells of `patch` elements, in elements: every box boundary on a cell's edge"
+        "The same regions, drawn on a grid of cells of `patch` elements, in elements: every edge on a cell's edge"
         p = np.asarray(patch, dtype=np.int64)
-        return Regions(self.k, self.lo * p, self.hi * p, self.src_lo * p, self.src_hi * p, self.covered, self.fill, self.resize)
+        return Regions(self.k, self.lo * p, self.hi * p, self.src_lo * p, self.src_hi * p, self.covered, self.fill,
+                       self.resize)
 
     def counts(self,
         K:int, # rows of `idx`
@@ -177,21 +178,22 @@ class Regions:
         # an empty region may be anywhere; a non-empty one reads a non-empty box
         empty = (hi <= lo).any(-1)
         ok = ok and (empty | ((lo < hi).all(-1) & (slo < shi).all(-1))).all()
-        if not ok: raise ValueError(f"regions must be (n, R, D) int64 boxes inside {tuple(size)}, reading boxes inside their "
-                                    f"sources, with rows below {K} (or FILL); got k={self.k.tolist()}, shapes {sorted(shapes)}")
+        if not ok: raise ValueError(f"regions must be (n, R, D) int64 boxes inside {tuple(size)}, reading boxes inside "
+                                    f"their sources, with rows below {K} (or FILL); got k={self.k.tolist()}, shapes "
+                                    f"{sorted(shapes)}")
         if self.resize == 'bilinear' and lo.shape[0] > 1 and ((hi - lo) != (shi - slo)).any():
-            raise ValueError("regions resized bilinearly (resize='bilinear') are pasted per batch, one interpolation per region, "
-                             "as in SnapMix's reference; per sample, use resize='nearest'")
+            raise ValueError("regions resized bilinearly (resize='bilinear') are pasted per batch, one interpolation "
+                             "per region, as in SnapMix's reference; per sample, use resize='nearest'")
 
 # %% ../nbs/00_core.ipynb #92eeebb5
 def sampler(
-    kind:str='paste', # 'paste': returns `(Regions, drawn)` (or `(Mask, drawn)`); 'blend': returns the weight λ of the sample itself
+    kind:str='paste', # 'paste': returns `(Regions, drawn)` (or a mask); 'blend': the weight λ of the sample itself
     n_sources=2,      # K, the rows of `idx`: an int, or a function of the number of spatial dims D
     on_device:bool=False, # the sampler takes `device=` and builds its regions there (a mask made with torch ops)
-    reads_batch:bool=False, # the sampler looks at the images: it takes `batch=` and `shift=` (partner of sample i: `(i + shift) % bs`)
-    **checks,         # each parameter's rule: `check_param`'s `(low, high)`, a tuple of allowed values, or a function `(name, value) -> value`
+    reads_batch:bool=False, # it looks at the images: takes `batch=` and `shift=` (i's partner: `(i + shift) % bs`)
+    **checks,         # each parameter's rule: `check_param`'s `(low, high)`, allowed values, or `f(name, value)`
 ):
-    "Declare a function as a method's sampler: what it draws, how many sources it mixes, and how its parameters are checked"
+    "Declare a function as a method's sampler: what it draws, how many sources it mixes, how its parameters are checked"
     def deco(f):
         f.kind, f.checks, f.on_device, f.reads_batch = kind, checks, on_device, reads_batch
         f.n_sources = n_sources if callable(n_sources) else (lambda D: n_sources)
@@ -248,7 +250,8 @@ class Mask:
     ):
         "Raise a ValueError unless the mask has the plan's spatial shape and a partner to read"
         if tuple(self.partner.shape[1:]) != tuple(size) or K < 2 or self.partner.dtype != torch.bool:
-            raise ValueError(f"a mask must be (n, *{tuple(size)}) bool with K >= 2; got {tuple(self.partner.shape)} {self.partner.dtype}, K={K}")
+            raise ValueError(f"a mask must be (n, *{tuple(size)}) bool with K >= 2; got {tuple(self.partner.shape)} "
+                             f"{self.partner.dtype}, K={K}")
 
 # %% ../nbs/00_core.ipynb #85e841ab
 class SoftMask:
@@ -275,4 +278,5 @@ class SoftMask:
     ):
         "Raise a ValueError unless the weights have the spatial shape `size` and a partner row exists"
         if tuple(self.keep.shape[1:]) != tuple(size) or K < 2 or len(self.kept) != self.keep.shape[0]:
-            raise ValueError(f"soft mask weights must be (n, *{tuple(size)}) with n sums, for K >= 2; got {tuple(self.keep.shape)}, K={K}")
+            raise ValueError(f"soft mask weights must be (n, *{tuple(size)}) with n sums, for K >= 2; got "
+                             f"{tuple(self.keep.shape)}, K={K}")

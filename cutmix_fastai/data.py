@@ -1,4 +1,4 @@
-"""Fashion-MNIST from IDX files (the Debian package `dataset-fashion-mnist`), as fastai `DataLoaders`, so tests, demos and benchmarks train on real images with no network.
+"""Fashion-MNIST from the Debian package's IDX files as fastai `DataLoaders`: real images, no network.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/data.html.md"""
 
@@ -17,7 +17,8 @@ __all__ = ['FASHION_MNIST', 'FASHION_CLASSES', 'SEG_CODES', 'read_idx', 'idx_fil
 
 # %% ../nbs/01_data.ipynb #c4764131
 FASHION_MNIST = Path('/usr/share/datasets/fashion-mnist')
-FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
+FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+                   'Ankle boot']
 
 # %% ../nbs/01_data.ipynb #811f0d3c
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: '>i2', 0x0C: '>i4', 0x0D: '>f4', 0x0E: '>f8'}
@@ -56,7 +57,9 @@ def load_idx_dataset(
 )->tuple:                    # x_train, y_train, x_valid, y_valid as numpy arrays
     "Load an MNIST-style dataset (train and t10k files)"
     files = idx_files(path)
-    if files is None: raise FileNotFoundError(f"{path} does not hold MNIST-style IDX files ({', '.join(_IDX_NAMES.values())}, optionally .gz)")
+    if files is None:
+        raise FileNotFoundError(f"{path} does not hold MNIST-style IDX files ({', '.join(_IDX_NAMES.values())}, "
+                                "optionally .gz)")
     return tuple(read_idx(files[k]) for k in ('train_x', 'train_y', 'valid_x', 'valid_y'))
 
 # %% ../nbs/01_data.ipynb #1e39d3ff
@@ -65,7 +68,7 @@ def balanced_subset(
     n:int,             # how many items to keep in all
     seed:int=0,        # the subset is the same for the same seed
 )->np.ndarray:         # sorted indices into `labels`
-    "A class-balanced random subset of `n` items: `n // n_classes` per class, the remainder spread over the first classes"
+    "A class-balanced random subset of `n` items: `n // n_classes` per class, the remainder over the first classes"
     rng = np.random.default_rng(seed)
     classes = np.unique(labels)
     if n > len(labels): raise ValueError(f"asked for {n} items but there are only {len(labels)}")
@@ -85,7 +88,8 @@ def on_canvas(
     rng = np.random.default_rng(seed)
     top, left = rng.integers(0, canvas - h + 1, n), rng.integers(0, canvas - w + 1, n)
     out = np.zeros((n, canvas, canvas), dtype=x.dtype)
-    out[np.arange(n)[:, None, None], (top[:, None] + np.arange(h))[:, :, None], (left[:, None] + np.arange(w))[:, None]] = x
+    rows, cols = (top[:, None] + np.arange(h))[:, :, None], (left[:, None] + np.arange(w))[:, None]
+    out[np.arange(n)[:, None, None], rows, cols] = x
     return out
 
 # %% ../nbs/01_data.ipynb #d7cc3561
@@ -143,6 +147,7 @@ def idx_seg_dls(
     ti, vi = balanced_subset(yt, n_train, seed), balanced_subset(yv, n_valid, seed)
     x = np.concatenate([xt[ti], xv[vi]])
     dblock = DataBlock(blocks=(ImageBlock(PILImageBW), MaskBlock(SEG_CODES)),
-                       get_x=_ArrayItem(x, PILImageBW.create), get_y=_ArrayItem(x, lambda a: PILMask.create(threshold_mask(a))),
+                       get_x=_ArrayItem(x, PILImageBW.create),
+                       get_y=_ArrayItem(x, lambda a: PILMask.create(threshold_mask(a))),
                        splitter=IndexSplitter(range(len(ti), len(x))), item_tfms=Resize(size))
     return dblock.dataloaders(range(len(x)), bs=bs, num_workers=kwargs.pop('num_workers', 0), **kwargs)

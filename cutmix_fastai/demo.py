@@ -1,4 +1,4 @@
-"""`cutmix-demo` trains the same model on real images without and with `CutMix`, at a budget where CutMix helps, and shows the result: the errors, a verdict, and a picture of a mixed batch beside both error curves. It is the first thing to run after installing.
+"""`cutmix-demo`: resnet18 on real images without and with `CutMix`: the errors, a verdict and a picture.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/demo.html.md"""
 
@@ -38,10 +38,12 @@ def demo_figure(
     for name, runs in curves.items():
         e = np.array(runs) * 100
         m, sd = e.mean(0), e.std(0, ddof=1) if len(e) > 1 else np.zeros(e.shape[1])
-        ax1.plot(np.arange(1, e.shape[1] + 1), m, marker='o', ms=3, label=f"{name} ({len(e)} seed{'s' if len(e) > 1 else ''})")
+        label = f"{name} ({len(e)} seed{'s' if len(e) > 1 else ''})"
+        ax1.plot(np.arange(1, e.shape[1] + 1), m, marker='o', ms=3, label=label)
         ax1.fill_between(np.arange(1, e.shape[1] + 1), m - sd, m + sd, alpha=.2)
     ax1.set_xlabel('epoch'); ax1.set_ylabel('validation error %'); ax1.grid(alpha=.3); ax1.legend()
-    ax1.set_ylim(top=min(ax1.get_ylim()[1], 2 * max(min(np.mean(r, 0)) for r in curves.values()) * 100))  # the start's high errors squash the rest
+    # the start's high errors would squash the rest
+    ax1.set_ylim(top=min(ax1.get_ylim()[1], 2 * max(min(np.mean(r, 0)) for r in curves.values()) * 100))
     fig.tight_layout(); fig.savefig(fname, dpi=90); plt.close(fig)
     return Path(fname)
 
@@ -49,7 +51,7 @@ def demo_figure(
 @call_parse
 def demo(
     path:str=str(FASHION_MNIST), # folder with MNIST-style IDX files (Debian package dataset-fashion-mnist)
-    n_train:int=2000,  # class-balanced training subset: the data-scarce regime where CutMix helps in the committed benchmark
+    n_train:int=2000,  # class-balanced training subset: the data-scarce regime where CutMix helps in the benchmark
     n_valid:int=2000,  # class-balanced validation subset
     epochs:int=30,     # epochs per run
     runs:int=1,        # seeds of each: 1 shows the effect, 3 or more give a verdict
@@ -59,15 +61,16 @@ def demo(
     out:str='cutmix_demo.png', # where the picture is written
     quiet:bool=False,  # hide the progress bars
 )->dict:               # the runs' results and the verdict
-    "Train resnet18 from scratch on Fashion-MNIST, without and with `CutMix()`, and show the errors, a verdict and a picture"
+    "Train resnet18 from scratch on Fashion-MNIST, without and with `CutMix()`: the errors, a verdict and a picture"
     start = time.perf_counter()
     torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
     try: dls = idx_dls(path, n_train=n_train, n_valid=n_valid, bs=bs, seed=seed)
     except FileNotFoundError as e:
         raise SystemExit(f"cutmix-demo: {e}. Install the Debian package dataset-fashion-mnist, or pass --path.")
     seeds = list(range(seed, seed + runs))
-    print(f"resnet18 from scratch on Fashion-MNIST: {n_train} training / {n_valid} validation images, {epochs} epochs, bs {bs}, "
-          f"ranger + flat-cos at lr {lr}; seed{'s' if runs > 1 else ''} {', '.join(map(str, seeds))}; device {dls.device}; "
+    print(f"resnet18 from scratch on Fashion-MNIST: {n_train} training / {n_valid} validation images, {epochs} epochs, "
+          f"bs {bs}, ranger + flat-cos at lr {lr}; seed{'s' if runs > 1 else ''} {', '.join(map(str, seeds))}; "
+          f"device {dls.device}; "
           f"{2 * runs} runs", flush=True)
     results = {'no mixing': [], 'CutMix()': []}
     for s in seeds:
@@ -81,14 +84,15 @@ def demo(
     d, verdict = c['delta'], c['verdict']
     if runs == 1:
         print(f"CutMix changed the error by {d:+.2f} points. One seed cannot tell a gain from seed-to-seed noise: "
-              f"`cutmix-demo --runs 3` trains 3 seeds of each (3 times as long) and gives a verdict.")
+              "`cutmix-demo --runs 3` trains 3 seeds of each (3 times as long) and gives a verdict.")
     else:
         print(f"error over {runs} seeds: no mixing {err['no mixing'].mean():.2f} ± {err['no mixing'].std():.2f}%, "
               f"CutMix {err['CutMix()'].mean():.2f} ± {err['CutMix()'].std():.2f}%: a change of {d:+.2f} points "
               f"(95% interval {c['low']:+.2f} to {c['high']:+.2f}, paired by seed), "
               f"{'CutMix ' + verdict if verdict in ('helps', 'hurts') else verdict}")
     set_seed(seed)
-    fname = demo_figure(CutMix(), dls.one_batch(), dls.vocab, {k: [r['curve'] for r in v] for k, v in results.items()}, out)
+    curves = {k: [r['curve'] for r in v] for k, v in results.items()}
+    fname = demo_figure(CutMix(), dls.one_batch(), dls.vocab, curves, out)
     print(f"picture of a mixed batch and both error curves: {fname.resolve()}")
     print(f"took {(time.perf_counter() - start) / 60:.1f} min")
     return dict(results=results, delta=float(d), verdict=verdict, png=fname)

@@ -1,4 +1,4 @@
-"""One compiled function that writes a batch of pasted regions on the CPU, with its threading and fork handling. The core calls it through `kernel_paste`; nothing else imports numba.
+"""One compiled function that pastes a batch's regions on the CPU, with its threading and fork handling.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/kernel.html.md"""
 
@@ -23,7 +23,7 @@ if numba is not None:
 
     @intrinsic
     def _copy_bytes(typingctx, dst, src, at_dst, at_src, n):
-        "memcpy of `n` bytes from `src[at_src:]` to `dst[at_dst:]`: 1-D uint8 arrays, distinct, bounds checked by the caller"
+        "memcpy of `n` bytes from `src[at_src:]` to `dst[at_dst:]`: distinct 1-D uint8 arrays, bounds checked before"
         # numba's slice assignment copies about 1.7x slower than memcpy here
         sig = nb_types.void(dst, src, nb_types.intp, nb_types.intp, nb_types.intp)
         def codegen(context, builder, signature, args):
@@ -43,7 +43,7 @@ if numba is not None:
 
     @numba.njit(parallel=True, nogil=True, cache=True)
     def _paste_regions(src, out, fill, idx, n_lead, size, unit, covered, rk, lo, hi, slo, shi):
-        "Write every sample of `out` (bytes), line by line: the sample itself between its regions (unless `covered`), each region from its source"
+        "Write every sample of `out` (bytes), line by line: the sample itself between its regions (unless `covered`)"
         bs, D, R, W = idx.shape[1], size.shape[0], rk.shape[0], size[size.shape[0] - 1]
         stride = np.ones(D, dtype=np.int64)
         for d in range(D - 2, -1, -1): stride[d] = stride[d + 1] * size[d + 1]
@@ -53,14 +53,16 @@ if numba is not None:
             lead = task - i * n_lead
             c = i if lo.shape[0] > 1 else 0
             at_out = task * block
-            # per region: where its source block starts, the offset from an output element to its source, whether it is resized
+            # per region: where its source block starts, the offset from an output element to its source, and whether it
+            # is resized
             at_src, delta, same = np.zeros(R, np.int64), np.zeros(R, np.int64), np.ones(R, np.bool_)
             for r in range(R):
                 if rk[r] >= 0: at_src[r] = (idx[rk[r], i] * n_lead + lead) * block
                 for d in range(D):
                     delta[r] += (slo[c, r, d] - lo[c, r, d]) * stride[d]
                     same[r] = same[r] and shi[c, r, d] - slo[c, r, d] == hi[c, r, d] - lo[c, r, d]
-            # a pending run: bytes to copy from `src`, extended while the next piece continues it in both arrays, so that
+            # a pending run: bytes to copy from `src`, extended while the next piece continues it in both arrays, so
+            # that
             # all the lines above and below a box, or a line's end and the next line's start, are one copy
             run_dst, run_src, run_len = 0, 0, 0
             p = np.zeros(D, dtype=np.int64)  # the current line's position along every dim but the last
@@ -98,10 +100,12 @@ if numba is not None:
                         else:  # the source line, then every element, by torch's nearest rule
                             o_src = slo[c, r, D - 1]
                             for d in range(D - 1):
-                                o_src += (slo[c, r, d] + _nearest(p[d] - lo[c, r, d], shi[c, r, d] - slo[c, r, d], hi[c, r, d] - lo[c, r, d])) * stride[d]
+                                q = _nearest(p[d] - lo[c, r, d], shi[c, r, d] - slo[c, r, d], hi[c, r, d] - lo[c, r, d])
+                                o_src += (slo[c, r, d] + q) * stride[d]
                             n_src = shi[c, r, D - 1] - slo[c, r, D - 1]
                             for e in range(n):
-                                _copy_bytes(out, src, at_out + (o_dst + e) * unit, at_src[r] + (o_src + _nearest(e, n_src, n)) * unit, unit)
+                                _copy_bytes(out, src, at_out + (o_dst + e) * unit,
+                                            at_src[r] + (o_src + _nearest(e, n_src, n)) * unit, unit)
                     x = max(x, b)
                 d = D - 2  # the next line's position: count up the last leading dim, carrying into the ones before it
                 while d >= 0:
@@ -112,23 +116,23 @@ if numba is not None:
             if run_len > 0: _copy_bytes(out, src, run_dst, run_src, run_len)
 
 # %% ../nbs/00a_kernel.ipynb #ec72bc4c
-_kernel_lock = threading.Lock()  # numba's workqueue threading layer (its fallback) must not be entered by two threads at once
+_kernel_lock = threading.Lock()  # numba's workqueue layer (its fallback) must not be entered by two threads at once
 _kernel_usable = numba is not None
 
 _pool_started = False
 
 def _start_pool():
-    "Start numba's thread pool from a thread of its own, once: torch's thread count in the caller's thread stays as it is"
+    "Start numba's thread pool from a thread of its own, once: torch's thread count in the caller's thread stays"
     global _pool_started
     if _pool_started: return
     # numba's OpenMP layer starts with `omp_set_num_threads(NUMBA_NUM_THREADS)` in the thread that starts it, and torch
-    # reads its thread count from the same OpenMP setting; in a thread of its own, that call changes no thread of the user's
+    # reads its thread count from the same OpenMP setting; in a thread of its own, that call changes no user thread's
     helper = threading.Thread(target=numba.get_num_threads, name='cutmix-numba-start')
     helper.start(); helper.join()
     _pool_started = True
 
 def _after_fork_in_child():
-    "GNU OpenMP, numba's usual threading layer on Linux, kills or hangs a forked child that starts a parallel kernel: use torch ops there"
+    "GNU OpenMP, numba's layer on Linux, kills or hangs a forked child that starts a parallel kernel: torch ops there"
     global _kernel_usable
     _kernel_usable = False
 if numba is not None and hasattr(os, 'register_at_fork'): os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -137,10 +141,10 @@ def kernel_layout(
     t:Tensor, # the tensor to mix
     D:int,    # its number of spatial dims (the last ones)
 ):            # `(src, n_lead, unit)` or None
-    "`t` in memory order, its leading (channel) blocks per sample and the bytes per element of a line; None if the kernel can't take it"
+    "`t` in memory order, its leading (channel) blocks per sample, a line element's bytes; None if the kernel can't"
     if not (_kernel_usable and t.device.type == 'cpu' and not t.requires_grad and t.numel() > 0): return None
     if t.is_contiguous(): return t, math.prod(t.shape[1:-D]), t.element_size()
-    last = t.movedim(1, -1)  # channels last (bs, *spatial, C): a line is the C values of each position, one after another
+    last = t.movedim(1, -1)  # channels last (bs, *spatial, C): a line is each position's C values, one after another
     if t.ndim == D + 2 and last.is_contiguous(): return last, 1, t.element_size() * t.shape[1]
     return None
 

@@ -52,20 +52,21 @@ def _check_batch(xb:tuple, yb:tuple, plan:MixPlan):
     for j, y in enumerate(yb):
         # an integer target with as many trailing dims as the images have spatial dims is a mask: it must fit one
         if not y.is_floating_point() and y.ndim == D + 1 and tuple(y.shape[1:]) not in sizes:
-            raise ValueError(f"target {j} looks like a mask of shape {tuple(y.shape)}, but no input has spatial shape "
-                             f"{tuple(y.shape[1:])} (inputs: {sorted(sizes)}): resize the mask to its image, or the mix would "
-                             "paste the image's regions and leave the mask unchanged")
+            raise ValueError(f"target {j} looks like a mask of shape {tuple(y.shape)}, but no input has spatial "
+                             f"shape {tuple(y.shape[1:])} (inputs: {sorted(sizes)}): resize the mask to its image, "
+                             "or the mix would paste the image's regions and leave the mask unchanged")
 
 def _is_mixer(cb)->bool: return isinstance(cb, (MixCallback, MixHandler))  # fastai's MixUp and CutMix are MixHandlers
 
 # %% ../nbs/01a_mixer.ipynb #c15d7007
 class MixCallback(Callback):
-    "Base of the mixing callbacks: mixes each training batch by a plan that `sampler` draws, and weights the loss by `lam`"
+    "Base of the mixing callbacks: mixes each training batch by a plan that `sampler` draws, weights the loss by `lam`"
     run_valid = False
     spatial = False  # True for methods that move elements around (CutMix, RICAP), rather than blend whole samples
     sampler = None   # the method's sampler, a function of `cutmix_fastai.samplers`
     renamed = {}     # a method's old parameter names, each with what replaced it, for a clear error
-    true_lambda, inplace, label_weights, patch = True, False, 'area', None  # a blend's: pasting methods take them as knobs
+    # a blend's: the pasting methods take these as knobs
+    true_lambda, inplace, label_weights, patch = True, False, 'area', None
     def __init__(self,
         p:float=1.,            # probability that a batch is mixed; an unmixed batch trains on the plain loss
         per_sample:bool=False, # True: every sample gets its own draw, with no Python loop over the batch
@@ -85,7 +86,7 @@ class MixCallback(Callback):
         self.plan, self.idx, self.lam, self.loss_targets = None, None, None, []
 
     def __init_subclass__(cls, **kwargs):
-        "`help()` reads docstrings, not comments: each mixer's `__init__` gets one listing its parameters and their comments"
+        "`help()` reads docstrings, not comments: each mixer's `__init__` gets one listing its parameters and comments"
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get('__init__')
         try: doc = str(sig2str(init)).replace('def __init__(', f'{cls.__name__}(', 1) if init is not None else None
@@ -111,8 +112,8 @@ class MixCallback(Callback):
     ):
         "Raise a clear error for a batch this method can't mix"
         if self.spatial and x.ndim < 3:
-            raise ValueError(f"{type(self).__name__} cuts along spatial dims and needs a batch shaped (bs, C, *spatial), "
-                             f"e.g. (64, 3, 224, 224); got shape {tuple(x.shape)}")
+            raise ValueError(f"{type(self).__name__} cuts along spatial dims and needs a batch shaped (bs, C, "
+                             f"*spatial), e.g. (64, 3, 224, 224); got shape {tuple(x.shape)}")
 
     def draw(self,
         x:Tensor,          # the batch's first input
@@ -144,7 +145,7 @@ class MixCallback(Callback):
         self.reweigh(x, yb)
         new_yb = []
         for j, y in enumerate(yb):
-            if plan.spatial and plan.applies_to(y): new_yb.append(plan(y, self._inplace_ok(y)))  # masks follow their image
+            if plan.spatial and plan.applies_to(y): new_yb.append(plan(y, self._inplace_ok(y)))  # masks follow images
             elif y.is_floating_point(): new_yb.append(plan.mix_targets(y))   # soft targets
             else:
                 if any(p.spatial and p.applies_to(y) for p in getattr(plan, 'plans', [])):
@@ -157,10 +158,10 @@ class MixCallback(Callback):
         x:Tensor, # the batch's first input, still clean
         yb:tuple, # its targets
     ):
-        "Set label weights that need the clean batch and its labels (class activation maps); `self.plan` is drawn, not applied"
+        "Set label weights that need the clean batch and its labels (CAMs); `self.plan` is drawn, not yet applied"
 
     def reads_forward(self)->bool:
-        "Whether this mixer acts inside the model's forward (a hidden blend, attention weights): never per sample in MixChoice"
+        "Whether this mixer acts inside the model's forward (hidden blends, attention): not per sample in MixChoice"
         return False
 
     def read_model(self,
@@ -174,9 +175,9 @@ class MixCallback(Callback):
         if len(mixers) > 1:
             names = ', '.join(type(cb).__name__ for cb in mixers)
             ours = ', '.join(f'{type(cb).__name__ if isinstance(cb, MixCallback) else "Mixup"}(...)' for cb in mixers)
-            raise ValueError(f"this Learner has {len(mixers)} mixers ({names}): the second would mix the first's mixed "
-                             f"batch, and the loss would weigh labels for images that are no longer in it. To choose one of "
-                             f"them for each batch, pass one callback: MixChoice([{ours}])")
+            raise ValueError(f"this Learner has {len(mixers)} mixers ({names}): the second would mix the first's "
+                             "mixed batch, and the loss would weigh labels for images that are no longer in it. To "
+                             f"choose one of them for each batch, pass one callback: MixChoice([{ours}])")
         self._remove_hook()
         self.read_model(self.learn.model)
 
@@ -185,7 +186,8 @@ class MixCallback(Callback):
         self._remove_hook()
         self.learn.xb, self.learn.yb = self.mix(self.xb, self.yb, self.pct_train)
         if isinstance(self.plan, HiddenPlan): self._hook = self.plan.module.register_forward_hook(self._blend_output)
-        elif self.plan.attention is not None: self._hook = self.plan.attention[0].qkv.register_forward_hook(self._keep_qkv)
+        elif self.plan.attention is not None:
+            self._hook = self.plan.attention[0].qkv.register_forward_hook(self._keep_qkv)
 
     # the hooks are methods, not closures, so a Learner that holds one still pickles; each removes itself when it fires
     def _blend_output(self, module, args, out):
@@ -207,7 +209,7 @@ class MixCallback(Callback):
         self._remove_hook()
         if self.plan.attention is None: return
         qkv, self._qkv = getattr(self, '_qkv', None), None
-        if qkv is None: raise RuntimeError("label_weights='attention': the forward ran no attention block of the model's ViT")
+        if qkv is None: raise RuntimeError("label_weights='attention': the forward ran no attention block of the ViT")
         attn, patch, prefix = self.plan.attention
         self.plan.lam = attention_label_weights(self.plan, class_token_attention(qkv, attn, prefix), patch)
         self.plan.uniform, self.lam = False, self.plan.lam
@@ -215,7 +217,8 @@ class MixCallback(Callback):
     def after_loss(self):
         "Replace the loss to backpropagate by the mixed loss; `learn.loss_func` itself is never touched"
         if not self.loss_targets: return
-        self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets, self.loss_grad)
+        self.learn.loss_grad = mixed_loss(self.loss_func, self.pred, self.yb, self.plan, self.loss_targets,
+                                          self.loss_grad)
         self.learn.loss = self.loss_grad.clone()
 
     def after_fit(self):
@@ -229,15 +232,16 @@ class RegionMixCallback(MixCallback):
     spatial = True
     @delegates(MixCallback)
     def __init__(self,
-        true_lambda:bool=True,    # label weights are the exact shares of elements each source gave; False: the drawn ones
+        true_lambda:bool=True,    # label weights are the exact shares of elements each source gave; False: drawn ones
         inplace:bool=True,        # per batch, paste into the batch tensor itself: fastai's loaders make one every batch
         label_weights:str='area', # 'area', 'foreground', 'cam' (SnapMix's) or 'attention' (TransMix's): see below
         patch:int=None,           # draw every region on a grid of cells this many pixels wide, a ViT's patch size
         **kwargs,
     ):
         if label_weights == 'saliency':
-            raise ValueError("label_weights='saliency' is now label_weights='foreground': the weights count the foreground "
-                             "of `background_contrast`; 'saliency' names OpenCV's map, which SaliencyMix centres its box on")
+            raise ValueError("label_weights='saliency' is now label_weights='foreground': the weights count the "
+                             "foreground of `background_contrast`; 'saliency' names OpenCV's map, which SaliencyMix "
+                             "centres its box on")
         super().__init__(**kwargs)
         self.true_lambda, self.inplace, self.patch, self._vit = true_lambda, inplace, patch, None
         self.label_weights = check_choice('label_weights', label_weights, ('area', 'foreground', 'cam', 'attention'))
@@ -250,11 +254,12 @@ class RegionMixCallback(MixCallback):
 
     def draw_plan(self, x, pct_train=0):
         plan = super().draw_plan(x, pct_train)
-        if self.label_weights == 'foreground':  # weights that differ from sample to sample: the loss is mixed per sample
+        if self.label_weights == 'foreground':  # weights that differ from sample to sample: a loss mixed per sample
             plan.lam, plan.uniform = foreground_label_weights(plan, x), False
         if self.label_weights == 'attention':   # set after the forward, from its attention, in `after_pred`
-            if self._vit is None: raise ValueError("label_weights='attention' reads the model's attention in the training "
-                                                   "forward: add the callback to a Learner (`cbs=`)")
+            if self._vit is None:
+                raise ValueError("label_weights='attention' reads the model's attention in the training forward: add "
+                                 "the callback to a Learner (`cbs=`)")
             plan.attention = self._vit
         return plan
 
@@ -262,11 +267,13 @@ class RegionMixCallback(MixCallback):
         if self.label_weights != 'cam': return
         y = next((t for t in yb if not t.is_floating_point() and t.ndim == 1), None)
         if y is None:
-            raise ValueError("label_weights='cam' weighs each label by its image's class activation map, for its class: it "
-                             f"needs class-index targets of shape (bs,); got targets of shapes {[tuple(t.shape) for t in yb]}. "
-                             "Use label_weights='area' or 'foreground' for other targets")
+            raise ValueError("label_weights='cam' weighs each label by its image's class activation map, for its "
+                             "class: it needs class-index targets of shape (bs,); got targets of shapes "
+                             f"{[tuple(t.shape) for t in yb]}. Use label_weights='area' or 'foreground' for other "
+                             "targets")
         learn = getattr(self, 'learn', None)
-        if learn is None: raise ValueError("label_weights='cam' reads the Learner's model: add the callback to a Learner (`cbs=`)")
+        if learn is None:
+            raise ValueError("label_weights='cam' reads the Learner's model: add the callback to a Learner (`cbs=`)")
         maps = class_activation_maps(learn.model, x, y)
         self.plan.lam, self.plan.uniform = cam_label_weights(self.plan, maps, y), False
         self.lam = self.plan.lam

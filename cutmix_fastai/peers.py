@@ -1,4 +1,4 @@
-"""fastai's, timm's and torchvision's CutMix and MixUp, run through the benchmark's recipe with each library's defaults, beside ours.
+"""fastai's, timm's and torchvision's CutMix and MixUp, run beside ours with the benchmark's recipe.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/peers.html.md"""
 
@@ -26,7 +26,8 @@ class PeerMixer(Callback):
     def before_batch(self):
         "Replace the training batch by the peer's mixed inputs and soft targets"
         x, y = self.xb[0], self.yb[0]
-        # the peers expect plain tensors; fastai's tensor types come back on the output so that fastai's hooks still apply
+        # the peers expect plain tensors; fastai's tensor types come back on the output so that fastai's hooks still
+        # apply
         xm, ym = self.transform(x.as_subclass(Tensor), y.as_subclass(Tensor))
         self.learn.xb, self.learn.yb = (xm.as_subclass(type(x)),), (ym,)
 
@@ -63,7 +64,8 @@ def check_peers(
 def _timm_peer(name, mixup_alpha, cutmix_alpha):
     def make(n_classes, smoothing, hard):
         from timm.loss import SoftTargetCrossEntropy
-        mix = _timm(name, mixup_alpha=mixup_alpha, cutmix_alpha=cutmix_alpha, label_smoothing=smoothing, num_classes=n_classes)
+        mix = _timm(name, mixup_alpha=mixup_alpha, cutmix_alpha=cutmix_alpha, label_smoothing=smoothing,
+                    num_classes=n_classes)
         return [PeerMixer(mix)], SoftTargetLoss(SoftTargetCrossEntropy(), hard)
     return make
 

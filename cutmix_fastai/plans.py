@@ -1,4 +1,4 @@
-"""A plan holds `idx`/`lam` and builds the mixed tensor from its sources: pastes of regions (slice copies per batch, the compiled kernel per sample), masks, blends, and a per-sample choice between them. `draw_plan` turns any sampler's draw into a plan. Every output element is traced back to its source here.
+"""A plan holds `idx`/`lam` and builds the mixed tensor: pastes, masks, blends, each element traced to its source.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/plans.html.md"""
 
@@ -26,7 +26,7 @@ def _nearest_index(n_dst:Tensor, n_src:Tensor, p:Tensor)->Tensor:
 def _slices(lo:np.ndarray, hi:np.ndarray)->tuple: return tuple(map(slice, lo.tolist(), hi.tolist()))
 
 def _resized(t:Tensor, lo:np.ndarray, hi:np.ndarray, slo:np.ndarray, shi:np.ndarray, resize:str='nearest')->Tensor:
-    "The box `slo..shi` of every sample of `t`, resized to `hi - lo`: nearest by index selects (any dtype), or bilinear for floats"
+    "The box `slo..shi` of every sample of `t`, resized to `hi - lo`: nearest (any dtype), or bilinear (floats)"
     D = len(lo)
     piece = t[(Ellipsis, *_slices(slo, shi))]
     size = tuple(int(v) for v in hi - lo)
@@ -81,11 +81,11 @@ class MixPlan:
     def __call__(self, t:Tensor, inplace:bool=False)->Tensor: return t
 
     def source_map(self)->tuple:
-        "`(rows, pos)`, each (bs, *size): the row of `idx` (or `FILL`) and the flat source position of every output element"
+        "`(rows, pos)`, each (bs, *size): the row of `idx` (or `FILL`) and the flat source position of every element"
         raise ValueError(f"{type(self).__name__} does not move elements: no output element has a single source")
 
     def element_sources(self)->tuple:
-        "`(rows, sample, pos)`, each (bs, N): the row of `idx` (or `FILL`), and the sample and flat position each element reads"
+        "`(rows, sample, pos)`, each (bs, N): the row of `idx` (or `FILL`), the sample and the flat position each reads"
         rows, pos = self.source_map()
         bs = self.idx.shape[1]
         rows, pos = rows.reshape(bs, -1), pos.reshape(bs, -1)
@@ -133,7 +133,7 @@ class PastePlan(MixPlan):
         return t.ndim > D and t.shape[0] == self.idx.shape[1] and tuple(t.shape[-D:]) == self.size
 
     def source_map(self)->tuple:
-        "`(rows, pos)`, each (bs, *size) LongTensor: the row of `idx` (or `FILL`) and the flat source position of every output element"
+        "`(rows, pos)`, each (bs, *size) LongTensor: the row of `idx` (or `FILL`), the flat source position of each"
         rg, (bs, D) = self.regions, (self.idx.shape[1], len(self.size))
         dev = self.idx.device
         box = torch.from_numpy(np.stack([rg.lo, rg.hi, rg.src_lo, rg.src_hi])).to(dev)  # (4, n, R, D): one small copy
@@ -162,7 +162,9 @@ class PastePlan(MixPlan):
         inplace:bool=False,  # per batch, without `covered`: paste into `t` itself, moving only the regions
     )->Tensor:
         "The mixed `t`: a new tensor, or `t` itself, pasted into, with `inplace`"
-        if not self.applies_to(t): raise ValueError(f"this plan pastes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got shape {tuple(t.shape)}")
+        if not self.applies_to(t):
+            raise ValueError(f"this plan pastes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got "
+                             f"shape {tuple(t.shape)}")
         rg = self.regions
         if rg.lo.shape[0] != 1:  # per sample: the CPU kernel, or torch ops
             out = kernel_paste(t, self.idx, rg.k, rg.lo, rg.hi, rg.src_lo, rg.src_hi, rg.covered, rg.fill)
@@ -172,7 +174,8 @@ class PastePlan(MixPlan):
         out = t if inplace else torch.empty_like(t) if rg.covered else t.clone()
         pieces = [None if k == FILL else _resized(t, lo, hi, slo, shi, rg.resize)
                   for k, lo, hi, slo, shi in zip(rg.k.tolist(), rg.lo[0], rg.hi[0], rg.src_lo[0], rg.src_hi[0])]
-        # in place, a region may read what another overwrites: copy the pieces that are views of `t` (a resized one is new)
+        # in place, a region may read what another overwrites: copy the pieces that are views of `t` (a resized one is
+        # new)
         if inplace: pieces = [p.clone() if p is not None and p._base is not None else p for p in pieces]
         for k, lo, hi, piece in zip(rg.k.tolist(), rg.lo[0], rg.hi[0], pieces):
             dst = out[(Ellipsis, *_slices(lo, hi))]
@@ -205,7 +208,7 @@ class _ElementPlan(MixPlan):
         idx:Tensor,  # (K, bs) source samples
         lam:Tensor,  # (K, bs) label weights
         size:tuple,  # spatial shape the plan applies to
-        mask,        # a `Mask` (which elements come from the partner) or a `SoftMask` (the weights of the sample itself)
+        mask,        # a `Mask` (the elements that come from the partner) or a `SoftMask` (the sample's own weights)
         shifts:list, # the cyclic shift of each source row
     ):
         super().__init__(idx, lam, mask.draws == 1, shifts)
@@ -218,7 +221,7 @@ class MaskPlan(_ElementPlan):
     spatial = True
 
     def source_map(self)->tuple:
-        "`(rows, pos)`, each (bs, *size) LongTensor: the row of `idx` and the flat source position of every output element"
+        "`(rows, pos)`, each (bs, *size) LongTensor: the row of `idx` and the flat source position of every element"
         bs, N = self.idx.shape[1], math.prod(self.size)
         rows = self.mask.partner.long().expand(bs, *self.size)
         return rows, torch.arange(N, device=self.idx.device).view(1, *self.size).expand(bs, *self.size)
@@ -227,20 +230,24 @@ class MaskPlan(_ElementPlan):
         "(bs, *size) LongTensor: the row of `idx` each output element comes from"
         return self.source_map()[0]
 
-    def __call__(self, t:Tensor, inplace:bool=False)->Tensor:  # a mask can't be pasted in place cheaply: always a new tensor
-        if not self.applies_to(t): raise ValueError(f"this plan mixes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got shape {tuple(t.shape)}")
+    def __call__(self, t:Tensor, inplace:bool=False)->Tensor:  # a mask isn't pasted in place cheaply: a new tensor
+        if not self.applies_to(t):
+            raise ValueError(f"this plan mixes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got "
+                             f"shape {tuple(t.shape)}")
         D = len(self.size)
         m = self.mask.partner.expand(t.shape[0], *self.size).view(t.shape[0], *[1] * (t.ndim - D - 1), *self.size)
         return _shifted_where(m, t, self.shifts[1])
 
 # %% ../nbs/00b_plans.ipynb #85e841ab
 class SoftMaskPlan(_ElementPlan):
-    "A plan that blends each element with its partner's by a `SoftMask`: `out = w * t + (1 - w) * t[idx[1]]`, element by element"
+    "A plan that blends each element with its partner's by a `SoftMask`: `w * t + (1 - w) * t[idx[1]]`, elementwise"
 
     def __call__(self, t:Tensor, inplace:bool=False)->Tensor:  # a blend can't be done in place: the partner is `t`
-        if not self.applies_to(t): raise ValueError(f"this plan mixes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got shape {tuple(t.shape)}")
+        if not self.applies_to(t):
+            raise ValueError(f"this plan mixes (bs={self.idx.shape[1]}, ..., *{self.size}) tensors, got "
+                             f"shape {tuple(t.shape)}")
         if not t.is_floating_point():
-            raise ValueError(f"soft edges (FMix's max_soft > 0) blend values, and a {t.dtype} tensor can't hold the result: "
+            raise ValueError(f"soft edges (FMix's max_soft > 0) blend values, and a {t.dtype} tensor can't hold them: "
                              "convert the inputs to float first, or use max_soft=0")
         n, s, D = t.shape[0], self.shifts[1], len(self.size)
         w = self.mask.keep.to(t.dtype).expand(n, *self.size).view(n, *[1] * (t.ndim - D - 1), *self.size)
@@ -272,14 +279,16 @@ class BlendPlan(MixPlan):
 
     def __call__(self, t:Tensor, inplace:bool=False)->Tensor:  # a blend can't be done in place: the partner is `t`
         if not t.is_floating_point():
-            raise ValueError(f"a blend (Mixup) weights pixel values, and a {t.dtype} tensor can't hold the result: convert the "
-                             "inputs to float first (fastai's `IntToFloatTensor` in `batch_tfms` does), or use a pasting method")
+            raise ValueError(f"a blend (Mixup) weights pixel values, and a {t.dtype} tensor can't hold the result: "
+                             "convert the inputs to float first (fastai's `IntToFloatTensor` in `batch_tfms` does), "
+                             "or use a pasting method")
         # the partner is a cyclic shift: two lerps over slice views, written straight into the output
         n, s, w = t.shape[0], self.shifts[1], self.weight
         if isinstance(w, Tensor): w = w.to(t.dtype).view(-1, *[1] * (t.ndim - 1))
         def part(a, b): return w[a:b] if isinstance(w, Tensor) else w
         if t.requires_grad:   # a hidden state (Manifold Mixup): `out=` can't take part in autograd, `cat` can
-            return torch.cat([torch.lerp(t[s:], t[:n - s], part(0, n - s)), torch.lerp(t[:s], t[n - s:], part(n - s, n))])
+            return torch.cat([torch.lerp(t[s:], t[:n - s], part(0, n - s)),
+                              torch.lerp(t[:s], t[n - s:], part(n - s, n))])
         out = torch.empty_like(t)
         torch.lerp(t[s:], t[:n - s], part(0, n - s), out=out[:n - s])
         torch.lerp(t[:s], t[n - s:], part(n - s, n), out=out[n - s:])
@@ -355,17 +364,19 @@ class ChoicePlan(MixPlan):
 # %% ../nbs/00b_plans.ipynb #92eeebb5
 def _lam_tensor(w:np.ndarray, bs:int, device)->Tensor:
     "Label weights (K, n), float64 on the host, as a (K, bs) float32 tensor on `device` (one rounding)"
-    if w.shape[1] == 1: return torch.tensor(w[:, 0].tolist(), dtype=torch.float32, device=device)[:, None].expand(len(w), bs)
+    if w.shape[1] == 1:
+        return torch.tensor(w[:, 0].tolist(), dtype=torch.float32, device=device)[:, None].expand(len(w), bs)
     return torch.from_numpy(w).to(device=device, dtype=torch.float32)
 
 # %% ../nbs/00b_plans.ipynb #7f866a5b
 def _cells(patch, size:tuple, f)->tuple:
     "`patch` as one cell side per spatial dim, each dividing its side; None for no grid"
     if patch is None: return None
-    if f.kind == 'blend': raise ValueError(f"`patch` aligns pasted regions with a grid; {f.__name__} blends whole samples")
+    if f.kind == 'blend':
+        raise ValueError(f"`patch` aligns pasted regions with a grid; {f.__name__} blends whole samples")
     cell = (patch,) * len(size) if isinstance(patch, int) else tuple(patch)
     if len(cell) != len(size) or any(not isinstance(c, int) or c < 1 or s % c for s, c in zip(size, cell)):
-        raise ValueError(f"`patch` must be a whole number (or one per spatial dim) that divides the spatial shape "
+        raise ValueError("`patch` must be a whole number (or one per spatial dim) that divides the spatial shape "
                          f"{size}, as a ViT's patch divides its images; got {patch!r}")
     return cell
 
@@ -378,12 +389,13 @@ def draw_plan(
     device=None,            # where the plan's tensors live
     dtype=torch.float32,    # blend: the batch's dtype, in which per-sample weights are rounded (the labels follow)
     batch:Tensor=None,      # the inputs, for samplers that look at them (SaliencyMix)
-    patch=None,             # paste: draw on a grid of cells of this many elements (an int, or one per dim), a ViT's patch
+    patch=None,             # paste: draw on a grid of cells this many elements wide (or one per dim), a ViT's patch
     **params,               # the sampler's own parameters
 )->MixPlan:
     "Draw a plan for a batch: partners, then the sampler's regions or weights, then the label weights from them"
     size = tuple(size)
-    if getattr(f, 'reads_batch', False) and batch is None: raise ValueError(f"{f.__name__} looks at the images: pass `batch=`")
+    if getattr(f, 'reads_batch', False) and batch is None:
+        raise ValueError(f"{f.__name__} looks at the images: pass `batch=`")
     cell = _cells(patch, size, f)
     shifts = partner_shifts(bs, f.n_sources(len(size)))
     idx = shift_idx(shifts, bs, device)
@@ -409,5 +421,5 @@ def draw_plan(
     # exact: integer counts, divided in float64, rounded once to float32
     N = math.prod(size)
     w = regions.counts(len(shifts), N) / N if true_lambda else drawn
-    plan_type = PastePlan if isinstance(regions, Regions) else SoftMaskPlan if isinstance(regions, SoftMask) else MaskPlan
+    plan_type = {Regions: PastePlan, SoftMask: SoftMaskPlan, Mask: MaskPlan}[type(regions)]
     return plan_type(idx, _lam_tensor(w, bs, device), size, regions, shifts)

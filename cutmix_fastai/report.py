@@ -1,4 +1,4 @@
-"""The benchmark's results as tables of mean ± std over seeds, with verdicts against no mixing and the nearest peer, and as plots of error curves, error and calibration per method, and reliability diagrams.
+"""The benchmark's tables of mean ± std over seeds, with paired verdicts, and its plots.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/report.html.md"""
 
@@ -18,7 +18,7 @@ __all__ = ['CONFIG', 'N_BINS', 'config_rows', 'summarise', 'versus', 'plot_curve
            'plot_config', 'show_results']
 
 # %% ../nbs/06b_report.ipynb #ef4e9d6c
-CONFIG = ['dataset', 'n_train', 'size', 'epochs', 'arch', 'bs', 'lr', 'label_smoothing']
+CONFIG = ['dataset', 'n_train', 'data_seed', 'size', 'epochs', 'arch', 'bs', 'lr', 'label_smoothing']
 
 def _compare(err:pd.Series, base:pd.Series)->dict:
     "Difference of mean errors, its 95% t interval, p-value and verdict: paired on the seeds (the index) that both ran"
@@ -59,24 +59,24 @@ def config_rows(
     df:pd.DataFrame, # rows of a results file
     cfg:dict,        # one configuration: the `CONFIG` columns and their values
 )->pd.DataFrame:     # the rows of that configuration
-    "The rows of `df` whose configuration is `cfg`, or any part of it (compared as text: the CSV's types are not the run's)"
+    "The rows of `df` whose configuration is `cfg`, or a part of it, compared as text (a CSV's types aren't a run's)"
     if not cfg: return df
     return df[np.logical_and.reduce([df[k].astype(str) == str(v) for k, v in cfg.items()])]
 
 def _latest(df:pd.DataFrame)->pd.DataFrame:
-    "One row per configuration, method, seed (and epoch or bin): a seed run again, without `--resume`, is not another seed"
+    "One row per configuration, method, seed (and epoch or bin): a seed run again, without `--resume`, is no new seed"
     return df.drop_duplicates([c for c in (*CONFIG, 'method', 'seed', 'epoch', 'bin') if c in df], keep='last')
 
 def summarise(
     df:pd.DataFrame, # the rows of `results.csv`
 )->str:              # a markdown table per configuration
-    "Mean ± std over seeds of accuracy, error, nll and ece per configuration and method; paired verdicts vs none and the best peer"
+    "Mean ± std over seeds of accuracy, error, nll and ece by configuration and method; paired verdicts vs none, a peer"
     out, n_rows = [], len(df)
     df = _latest(df)
     for cfg, g in df.groupby(CONFIG, sort=False, dropna=False):
         head = ', '.join(f"{k} {v}" for k, v in zip(CONFIG, cfg))
-        rows = ['| method | seeds | accuracy % | error % | Δ error vs none, 95% interval (pts) | verdict (test) | vs nearest peer '
-                '| nll | ECE % | s/epoch |', '|---|---|---|---|---|---|---|---|---|---|']
+        rows = ['| method | seeds | accuracy % | error % | Δ error vs none, 95% interval (pts) | verdict (test) '
+                '| vs nearest peer | nll | ECE % | s/epoch |', '|---|---|---|---|---|---|---|---|---|---|']
         errs = {m: r.set_index('seed').error * 100 for m, r in g.groupby('method', sort=False)}
         base = errs.get('none')
         for m, r in g.groupby('method', sort=False):
@@ -88,10 +88,12 @@ def summarise(
                 cq = _compare(errs[m], errs[q])
                 vs_peer = f"{_delta(cq)} vs {q}: {_verdict(cq, 'better', 'worse')}"
             else: vs_peer = ''
-            rows.append(f"| {m} | {len(r)} | {_mean_std(r.accuracy * 100)} | {_mean_std(errs[m])} | {delta} | {verdict} | {vs_peer} | "
+            rows.append(f"| {m} | {len(r)} | {_mean_std(r.accuracy * 100)} | {_mean_std(errs[m])} | {delta} "
+                        f"| {verdict} | {vs_peer} | "
                         f"{_mean_std(r.nll, '.3f')} | {_mean_std(r.ece * 100)} | {r.secs_per_epoch.mean():.1f} |")
         out.append(f"**{head}**\n\n" + '\n'.join(rows))
-    if n_rows > len(df): out.append(f"{n_rows - len(df)} row(s) repeat a (method, seed) already run: each table uses the latest.")
+    if n_rows > len(df):
+        out.append(f"{n_rows - len(df)} row(s) repeat a (method, seed) already run: each table uses the latest.")
     return '\n\n'.join(out) + '\n'
 
 # %% ../nbs/06b_report.ipynb #1fb12dba
@@ -113,7 +115,8 @@ def versus(
         vals = {m: v for m, v in vals.items() if len(v)}
         if base not in vals: continue
         unit = ' (pts)' if scale == 100 else ''
-        rows = [f"| method | seeds | {name} | Δ {name.removesuffix(' %')} vs {base}, 95% interval{unit} | verdict (test) |",
+        delta = f"Δ {name.removesuffix(' %')} vs {base}, 95% interval{unit}"
+        rows = [f"| method | seeds | {name} | {delta} | verdict (test) |",
                 '|---|---|---|---|---|']
         for m in (methods or [m for m in vals if m != base]):
             if m not in vals: continue
@@ -136,7 +139,8 @@ def plot_curves(
         s = g.groupby('epoch').error.agg(['mean', 'std']).fillna(0) * 100
         ax.plot(s.index + 1, s['mean'], label=m, marker='o', ms=3)
         ax.fill_between(s.index + 1, s['mean'] - s['std'], s['mean'] + s['std'], alpha=0.2)
-    ax.set_xlabel('epoch'); ax.set_ylabel('validation error %'); ax.set_title(title, fontsize=9); ax.legend(); ax.grid(alpha=.3)
+    ax.set_xlabel('epoch'); ax.set_ylabel('validation error %'); ax.set_title(title, fontsize=9)
+    ax.legend(); ax.grid(alpha=.3)
     fig.tight_layout(); fig.savefig(fname, dpi=110); plt.close(fig)
 
 # %% ../nbs/06b_report.ipynb #959534fc
@@ -169,18 +173,20 @@ def plot_reliability(
     fname:Path,        # where to write the PNG
     title:str='',      # the plot's title
 ):
-    "One reliability diagram per method, the seeds' bins pooled: accuracy against confidence, and the diagonal of perfect calibration"
+    "One reliability diagram per method, the seeds' bins pooled: accuracy against confidence, and perfect calibration"
     ms = list(dict.fromkeys(bins.method))
     nc = min(4, len(ms)); nr = -(-len(ms) // nc)
     fig, axs = plt.subplots(nr, nc, figsize=(2.6 * nc, 2.6 * nr + .4), squeeze=False)
     edges = np.linspace(0, 1, N_BINS + 1)
     for ax, m in zip(axs.flat, ms):
-        b = bins[bins.method == m].groupby('bin')[['count', 'conf_sum', 'correct']].sum().reindex(range(N_BINS), fill_value=0)
+        b = bins[bins.method == m].groupby('bin')[['count', 'conf_sum', 'correct']].sum()
+        b = b.reindex(range(N_BINS), fill_value=0)
         acc = np.where(b['count'] > 0, b.correct / b['count'].clip(lower=1), np.nan)
         ax.bar(edges[:-1], acc, width=1 / N_BINS, align='edge', edgecolor='k', lw=.5, label='accuracy')
         ax.plot([0, 1], [0, 1], 'r--', lw=1)
         ece = (b.conf_sum - b.correct).abs().sum() / max(b['count'].sum(), 1)
-        ax.set_title(f"{m}\nECE {ece * 100:.2f}%", fontsize=8); ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.tick_params(labelsize=7)
+        ax.set_title(f"{m}\nECE {ece * 100:.2f}%", fontsize=8)
+        ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.tick_params(labelsize=7)
     for ax in axs.flat[len(ms):]: ax.axis('off')
     fig.supxlabel('confidence', fontsize=8); fig.supylabel('accuracy', fontsize=8)
     fig.suptitle(title, fontsize=8); fig.tight_layout(); fig.savefig(fname, dpi=100); plt.close(fig)

@@ -1,4 +1,4 @@
-"""CutMix, RICAP, ResizeMix, Cutout, GridMix, FMix, SaliencyMix, SnapMix and Mixup, each a short function that draws regions, masks or blend weights, checked against its paper's reference code.
+"""One short function per method, drawing its regions, masks or blend weights, checked against its reference.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/samplers.html.md"""
 
@@ -35,9 +35,9 @@ def ricap_regions(
     n:int,              # how many draws: 1 per batch, or bs per sample
     size:tuple,         # spatial shape
     beta:float=0.3,     # each coordinate of the boundary point is a fraction u ~ Beta(beta, beta) of the side
-    crop:str='random',  # 'random': each region is cropped at a uniform position of its source, as in the paper; 'same': where it lies
+    crop:str='random',  # 'random': each region from a random place of its source, the paper's; 'same': where it lies
 )->tuple:               # `(Regions, drawn)`: the `2**D` regions around the boundary point, and their continuous areas
-    "RICAP (Takahashi et al., ACML 2018): `2**D` images fill the regions around a boundary point, each cropped from its source"
+    "RICAP (Takahashi et al., ACML 2018): `2**D` images fill the regions around a boundary point, each a crop"
     D, sz = len(size), np.array(size)
     u = beta_draws(beta, n * D).reshape(n, D)
     point = np.rint(u * sz).astype(np.int64)
@@ -54,7 +54,7 @@ def resizemix_regions(
     size:tuple,            # spatial shape
     rate:tuple=(0.1, 0.8), # the partner is shrunk by a factor drawn uniformly from this range
 )->tuple:                  # `(Regions, drawn)`: the whole partner, resized into one box
-    "ResizeMix (Qin et al. 2020): the whole partner, shrunk by `rate ~ U(*rate)`, pasted at a random position inside the image"
+    "ResizeMix (Qin et al. 2020): the whole partner, shrunk by `rate ~ U(*rate)`, pasted at a random position"
     sz = np.array(size)
     r = np.random.uniform(rate[0], rate[1], n)
     side = np.maximum((sz * r[:, None]).astype(np.int64), 1)  # F.interpolate(scale_factor=rate): floor(side * rate)
@@ -73,7 +73,7 @@ def cutout_regions(
     length:float=0.5,   # side of the square, as a fraction of each side of the image
     fill:float=0.,      # the value it is filled with
 )->tuple:               # `(Regions, drawn)`: one box of `fill`; the labels are unchanged
-    "Cutout (DeVries & Taylor 2017): a box of `fill` with sides `length * size` at a uniform centre, clipped; labels unchanged"
+    "Cutout (DeVries & Taylor 2017): a box of `fill`, sides `length * size`, uniform centre, clipped; labels unchanged"
     side = np.maximum(np.rint(np.array(size) * length).astype(np.int64), 1)
     centre = (np.random.rand(n, len(size)) * np.array(size)).astype(np.int64)
     lo = np.maximum(centre - side // 2, 0)
@@ -90,25 +90,28 @@ def gridmix_regions(
 )->tuple:                        # `(Regions, drawn)`: a grid of equal holes, each from the partner
     "GridMix (GridMixup): a regular grid of equal holes filled from the partner; λ from the holes' area"
     W, D = size[-1], len(size)
-    if n_holes[1] > W // 2: raise ValueError(f"`n_holes` must be at most {W // 2} (half the last side, {W}), got {n_holes}")
+    if n_holes[1] > W // 2:
+        raise ValueError(f"`n_holes` must be at most {W // 2}, half the last side's {W} cells (pixels, or patches "
+                         f"with `patch`); got {n_holes}")
     keep = np.random.uniform(keep_ratio[0], keep_ratio[1], n)
     nx = np.random.randint(n_holes[0], n_holes[1] + 1, n)
     period = -(-W // nx)                                                         # ceil(W / nx): the grid's period
-    hole = np.clip((period * (1 - keep) ** (1 / D)).astype(np.int64), 1, period - 1)  # at least 1, never the whole period
-    counts = [-(-s // period.min()) + 1 for s in size]                           # holes per dim, for the smallest period
+    hole = np.clip((period * (1 - keep) ** (1 / D)).astype(np.int64), 1, period - 1)  # at least 1, not a whole period
+    counts = [-(-s // period.min()) + 1 for s in size]                  # holes per dim, for the smallest period
     grid = np.stack(np.meshgrid(*[np.arange(c) for c in counts], indexing='ij'), -1).reshape(-1, D)  # (R, D)
-    lo = np.minimum(grid[None] * period[:, None, None], np.array(size))          # (n, R, D): a hole at each period's start
+    lo = np.minimum(grid[None] * period[:, None, None], np.array(size)) # (n, R, D): a hole at each period's start
     hi = np.minimum(lo + hole[:, None, None], np.array(size))
     return Regions([1] * len(grid), lo, hi), np.stack([keep, 1 - keep])
 
 # %% ../nbs/00d_samplers.ipynb #85e841ab
 def _freqs(size:tuple, device, dtype=torch.float32)->Tensor:
     "The magnitude of every frequency of `rfftn` on `size`: `fftfreq` along every dim but the last, `rfftfreq` along it"
-    axes = [torch.fft.fftfreq(s, device=device, dtype=dtype) for s in size[:-1]] + [torch.fft.rfftfreq(size[-1], device=device, dtype=dtype)]
+    axes = [torch.fft.fftfreq(s, device=device, dtype=dtype) for s in size[:-1]]
+    axes.append(torch.fft.rfftfreq(size[-1], device=device, dtype=dtype))
     return torch.stack(torch.meshgrid(*axes, indexing='ij')).square().sum(0).sqrt()
 
 def _low_freq_images(z:Tensor, size:tuple, decay_power:float)->Tensor:
-    "The reference's `make_low_freq_image` for Gaussian draws `z` (n, *freqs, 2), without its min-max scaling (ranks don't change)"
+    "The reference's `make_low_freq_image` for Gaussian draws `z` (n, *freqs, 2), without min-max scaling (ranks stay)"
     f = _freqs(size, z.device, z.dtype)
     scale = 1 / f.clamp(min=1 / max(size)) ** decay_power
     return torch.fft.irfftn(torch.complex(z[..., 0], z[..., 1]) * scale, s=size, dim=tuple(range(1, len(size) + 1)))
@@ -120,7 +123,8 @@ def _soft_keep(
 )->Tensor:        # (n, N) the weight of the sample at every element
     "The reference's `binarise_mask` with soft edges: 1 above rank num-soft, 0 from rank num+soft, linear in between"
     N = img.shape[1]
-    rank = torch.empty_like(img, dtype=torch.long).scatter_(1, img.argsort(dim=1, descending=True), torch.arange(N, device=img.device).expand_as(img))
+    order = img.argsort(dim=1, descending=True)
+    rank = torch.empty_like(img, dtype=torch.long).scatter_(1, order, torch.arange(N, device=img.device).expand_as(img))
     m = (2 * soft)[:, None].float()
     return ((num + soft - 1)[:, None] - rank).float().div(m - 1).clamp(0, 1)
 
@@ -132,11 +136,12 @@ def fmix_mask(
     decay_power:float=3.,  # the spectrum decays as 1/f**decay_power: larger gives smoother, larger blobs
     max_soft:float=0.,     # > 0: soft edges, as wide as this share of the image on each side of the cut (a blend)
     device=None,           # where the mask is built
-)->tuple:                  # `(Mask, drawn)` (a `SoftMask` with soft edges): the partner's elements, and the sampled (λ, 1-λ)
-    "FMix (Harris et al. 2020): the top λ share of a low-frequency random image keeps the sample; the rest is the partner's"
+)->tuple:                  # `(Mask, drawn)` (`SoftMask`, with soft edges): the partner's elements, the sampled (λ, 1-λ)
+    "FMix (Harris et al. 2020): the top λ share of a low-frequency random image is the sample's, the rest the partner's"
     N = math.prod(size)
     lam = beta_draws(alpha, n)
-    keep = np.where(np.random.rand(n) > 0.5, np.ceil(lam * N), np.floor(lam * N)).astype(np.int64)  # the reference's rounding
+    # the reference's rounding: up or down, with probability ½ each
+    keep = np.where(np.random.rand(n) > 0.5, np.ceil(lam * N), np.floor(lam * N)).astype(np.int64)
     # the Gaussian spectrum is drawn on the device, from a seed that numpy's stream gives, so `set_seed` repeats it
     g = torch.Generator(device=device or 'cpu').manual_seed(int(np.random.randint(2 ** 62)))
     z = torch.randn(n, *_freqs(tuple(size), device).shape, 2, generator=g, device=device)
@@ -144,7 +149,8 @@ def fmix_mask(
     soft = (N * np.minimum(max_soft, np.minimum(lam, 1 - lam))).astype(np.int64)   # the reference's `eff_soft`
     if max_soft > 0 and (soft > 0).all():
         dev_keep, dev_soft = (torch.from_numpy(v).to(device) for v in (keep, soft))
-        return SoftMask(_soft_keep(img.reshape(n, N), dev_keep, dev_soft).view(n, *size), keep), np.stack([lam, 1 - lam])
+        soft_keep = _soft_keep(img.reshape(n, N), dev_keep, dev_soft).view(n, *size)
+        return SoftMask(soft_keep, keep), np.stack([lam, 1 - lam])
     # the `keep` highest elements of each sample keep it; rank them, so that the count is exact even with ties
     order = img.reshape(n, N).argsort(dim=1, descending=True)
     ranked = torch.arange(N, device=device) >= torch.from_numpy(keep).to(device)[:, None]   # True: the partner's
@@ -157,7 +163,7 @@ def centred_boxes(
     lam:np.ndarray,    # (n,) the fraction of each image to keep
     size:tuple,        # spatial shape
 )->tuple:              # `lo`, `hi`: (n, D) int64, clipped to `size`
-    "The reference CutMix box (`rand_bbox`): `cut = int(side·(1-λ)**(1/D))`, spanning `centre ± cut // 2` (an odd cut loses one)"
+    "The reference CutMix box (`rand_bbox`): `cut = int(side·(1-λ)**(1/D))`, `centre ± cut // 2` (an odd cut loses one)"
     sz, keep = np.array(size), 1 - np.asarray(lam, dtype=np.float64)[:, None]
     rat = np.sqrt(keep) if len(size) == 2 else keep ** (1 / len(size))
     half = (sz * rat).astype(np.int64) // 2
@@ -170,7 +176,7 @@ def saliencymix_regions(
     batch:Tensor,     # (bs, C, H, W) the images, whose partners' maps place the boxes
     shift:int,        # the partner of sample i is sample `(i + shift) % bs`
     alpha:float=1.,   # λ ~ Beta(alpha, alpha); the box has sides `int(side * sqrt(1-λ))`
-    centre:str='saliency', # the map whose peak centres the box: 'saliency' (OpenCV's, the reference's) or 'contrast'
+    centre:str='saliency', # the map whose peak centres the box: 'saliency' (OpenCV's, the reference's), 'contrast'
 )->tuple:             # `(Regions, drawn)`: one box from row 1, and the sampled (λ, 1-λ)
     "SaliencyMix (Uddin et al., ICLR 2021): a CutMix box centred on the most salient pixel of the partner"
     if len(size) != 2 or batch.ndim != 4:
@@ -190,8 +196,8 @@ def saliencymix_regions(
 def snapmix_regions(
     n:int,           # how many draws: 1 per batch, or bs per sample
     size:tuple,      # spatial shape
-    alpha:float=1.,  # λ, λ' ~ Beta(alpha, alpha): boxes with sides `int(side·sqrt(1-λ))` in the sample, λ' in the partner
-    resize:str='bilinear', # how the partner's box is resized: 'bilinear' (`align_corners=True`, the reference's), or 'nearest'
+    alpha:float=1.,  # λ, λ' ~ Beta(alpha, alpha): box sides `int(side·sqrt(1-λ))` in the sample, λ' in the partner
+    resize:str='bilinear', # the partner's box resized 'bilinear' (`align_corners=True`, the reference's), 'nearest'
 )->tuple:            # `(Regions, drawn)`: the partner's box resized into the sample's, and the sampled (λ, 1-λ)
     "SnapMix (Huang et al., AAAI 2021): a CutMix box of the partner, resized into another CutMix box of the sample"
     sz = np.array(size)

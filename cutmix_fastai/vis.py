@@ -1,4 +1,4 @@
-"""See what a callback does to a batch: the mixed images, their mixed labels ("Sneaker 0.63 / Bag 0.37") and the outline of every pasted region.
+"""See what a callback does to a batch: the mixed images, their mixed labels and every pasted region's outline.
 
 Docs: https://cutmix-fastai.github.io/cutmix_fastai/vis.html.md"""
 
@@ -62,6 +62,11 @@ def source_boxes(
 # %% ../nbs/03_vis.ipynb #6659c3a7
 _EDGE_COLORS = ['white', 'red', 'cyan', 'yellow', 'lime', 'magenta', 'orange', 'blue']
 
+def _rectangle(box:tuple, color:str)->Rectangle:
+    "The outline of the half-open box `(top, left, bottom, right)` of pixels, for `ax.add_patch`"
+    t, l, b, r = box
+    return Rectangle((l - .5, t - .5), r - l, b - t, fill=False, lw=1.5, edgecolor=color)
+
 def _title(label:str)->str:
     "Two sources on one line, more (RICAP) one per line, so titles don't run into each other"
     return label if label.count(' / ') < 2 else label.replace(' / ', '\n')
@@ -72,14 +77,14 @@ def _is_box(m:Tensor)->bool:
     return int(m.sum()) == (int(rows[-1]) - int(rows[0]) + 1) * (int(cols[-1]) - int(cols[0]) + 1)
 
 def _outline(ax, region:Tensor, K:int):
-    "Outline every region from row 1 on: a rectangle for a box, the region's contour for any other shape (FMix, GridMix)"
+    "Outline every region from row 1 on: a rectangle for a box, the region's contour for other shapes (FMix, GridMix)"
     for k, (t, l, b, r) in region_boxes(region, K).items():
         color = _EDGE_COLORS[k % len(_EDGE_COLORS)]
-        if _is_box(region == k): ax.add_patch(Rectangle((l - .5, t - .5), r - l, b - t, fill=False, lw=1.5, edgecolor=color))
+        if _is_box(region == k): ax.add_patch(_rectangle((t, l, b, r), color))
         else: ax.contour((region == k).float().numpy(), levels=[0.5], colors=[color], linewidths=1.2)
 
 def _region(plan:MixPlan):
-    "Where each pixel comes from, for a plan that pastes; a per-sample `MixChoice` may paste some samples and blend others"
+    "Where each pixel comes from, for a plan that pastes; a per-sample `MixChoice` may paste some samples, blend others"
     return plan.region_map() if any(p.spatial for p in getattr(plan, 'plans', [plan])) else None
 
 def show_mixed(
@@ -94,13 +99,14 @@ def show_mixed(
 )->list:           # the matplotlib axes, one per sample shown
     "Mix a batch with `cb` and show the mixed images, their mixed labels and the pasted regions"
     if cb.reads_forward():   # the mix, or its label weights, happen inside the model's forward, which this doesn't run
-        raise ValueError(f"{type(cb).__name__} acts inside the model's forward (a blend of hidden features, or attention "
-                         "label weights): show_mixed shows what `mix` does to a batch, before it")
+        raise ValueError(f"{type(cb).__name__} acts inside the model's forward (a blend of hidden features, or "
+                         "attention label weights): show_mixed shows what `mix` does to a batch, before it")
     # copies: an in-place mixer would otherwise paste into the caller's batch
     (x, *_), _ = cb.mix(tuple(t.clone() for t in b[:n_inp]), tuple(t.clone() for t in b[n_inp:]))
     y, n = b[n_inp], min(n, x.shape[0])
     nrows = math.ceil(n / ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (2.5 * ncols, (2.7 if cb.idx.shape[0] <= 2 else 3.2) * nrows), squeeze=False)
+    figsize = figsize or (2.5 * ncols, (2.7 if cb.idx.shape[0] <= 2 else 3.2) * nrows)
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
     axs = list(axs.flatten())
     region = _region(cb.plan)
     for i, ax in enumerate(axs):
@@ -130,7 +136,7 @@ def show_sources(
     shown = shown.masked_fill(rows == FILL, getattr(getattr(plan, 'regions', None), 'fill', 0.))  # Cutout's box
     show_image(shown, ax=axs[0], cmap='gray' if x.shape[1] == 1 else None, title='output')
     for k, (t, l, b_, r) in region_boxes(rows, K, first=0).items():
-        axs[0].add_patch(Rectangle((l - .5, t - .5), r - l, b_ - t, fill=False, lw=1.5, edgecolor=_EDGE_COLORS[k % len(_EDGE_COLORS)]))
+        axs[0].add_patch(_rectangle((t, l, b_, r), _EDGE_COLORS[k % len(_EDGE_COLORS)]))
     boxes = source_boxes(rows, pos, K)
     for k in range(K):
         s = int(plan.idx[k, i])
@@ -138,7 +144,7 @@ def show_sources(
         show_image(x[s], ax=axs[k + 1], cmap='gray' if x.shape[1] == 1 else None, title=f'source {k}: {name}')
         if k in boxes:
             t, l, b_, r = boxes[k]
-            axs[k + 1].add_patch(Rectangle((l - .5, t - .5), r - l, b_ - t, fill=False, lw=1.5, edgecolor=_EDGE_COLORS[k % len(_EDGE_COLORS)]))
+            axs[k + 1].add_patch(_rectangle(boxes[k], _EDGE_COLORS[k % len(_EDGE_COLORS)]))
     for ax in axs: ax.axis('off')
     plt.tight_layout()
     return list(axs)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT/'_docs'
 # pages that must show tables because they display committed results (imagenette/imagewoof have none yet: the
 # datasets can't be downloaded where they were built)
-TABLE_PAGES = {'benchmarks/fashion_mnist.html': 2, 'benchmarks/overhead.html': 1}
+TABLE_PAGES = {'benchmarks/fashion_mnist.html': 2, 'benchmarks/transformers.html': 2, 'benchmarks/overhead.html': 1}
 GALLERY, MIN_GALLERY_IMAGES = 'gallery.html', 8
 # where a warning raised inside an installed package says it came from: a path of this machine's Python
 LOCAL_PATH = re.compile(r'\S*/(?:site-packages|dist-packages|\.venv)/\S*')
