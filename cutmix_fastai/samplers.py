@@ -224,7 +224,8 @@ def _token_blocks(
             if bw < w and bh < h:
                 top, left = np.random.randint(0, h - bh + 1), np.random.randint(0, w - bw + 1)
                 block = mask[top:top + bh, left:left + bw]
-                if 0 < bh * bw - block.sum() <= room: new = bh * bw - int(block.sum()); block[...] = True
+                fresh = bh * bw - int(block.sum())   # tokens of the rectangle not masked yet
+                if 0 < fresh <= room: new = fresh; block[...] = True
                 if new > 0: break
         if new == 0: break
         count += new
